@@ -70,11 +70,12 @@ void configure(spdlog::logger& log, const LoggingState& current) {
 
 }  // namespace
 
-void setup_logging(const LogFilter& filter, LogFormat format) {
+void setup_logging(const LogFilter& filter, LogFormat format, spdlog::sink_ptr sink) {
   LoggingState& current = state();
   const std::lock_guard lock(current.mutex);
   current.filter = filter;
   current.format = format;
+  if (sink) current.sink = std::move(sink);
   spdlog::apply_all(
       [&current](const std::shared_ptr<spdlog::logger>& log) { configure(*log, current); });
 }

@@ -20,8 +20,9 @@
 
 namespace mesh::config {
 
-// Replaces the filter and format of every existing and future logger.
-void setup_logging(const LogFilter& filter, LogFormat format);
+// Replaces the filter and format of every existing and future logger. `sink` replaces the
+// stderr sink for loggers created afterwards (tests capture output this way).
+void setup_logging(const LogFilter& filter, LogFormat format, spdlog::sink_ptr sink = nullptr);
 
 // The logger of `target`, created on first use with the filter's level for it.
 std::shared_ptr<spdlog::logger> logger(std::string_view target);
