@@ -1,0 +1,127 @@
+// The Noise Protocol Framework (revision 34), suite 25519_ChaChaPoly_BLAKE2b, on libsodium.
+//
+// Implements CipherState, SymmetricState and HandshakeState of the specification
+// (https://noiseprotocol.org/noise.html §5) for the handshake patterns NN, XN, IK and XX. The
+// session (engine/session.h) uses XX; the other patterns exist so the implementation is
+// checked against every published test vector of the suite
+// (tests/engine/testdata/noise-vectors-25519-chachapoly-blake2b.json).
+//
+// Pure computation: ephemeral keys are injected by the caller (the node derives them from its
+// seeded CSPRNG stream), so a handshake is a deterministic function of its inputs.
+//
+//   HandshakeState initiator({.pattern = Pattern::xx, .role = Role::initiator,
+//                             .prologue = prologue, .static_keypair = mine,
+//                             .ephemeral_keypair = keypair_from_secret(secret)});
+//   Bytes message;
+//   MESH_TRY_VOID(initiator.write_message(payload, message));
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "engine/bytes.h"
+#include "engine/result.h"
+
+namespace mesh::engine::noise {
+
+inline constexpr std::size_t dh_size = 32;
+inline constexpr std::size_t hash_size = 64;  // BLAKE2b
+inline constexpr std::size_t key_size = 32;
+inline constexpr std::size_t tag_size = 16;
+// Noise §3: every handshake and transport message is at most 65535 bytes.
+inline constexpr std::size_t message_size_max = 65535;
+
+enum class NoiseError {
+  decrypt_failed,      // authentication tag mismatch: tampered, replayed or wrong key
+  message_too_short,   // fewer bytes than the pattern's tokens need
+  message_too_large,   // over message_size_max
+  nonce_exhausted,     // 2^64-1 messages on one CipherState
+  wrong_turn,          // write when it is the peer's turn, or read when it is ours
+  handshake_complete,  // handshake message after the last pattern message
+  invalid_public_key,  // DH with a low-order point produced all zeros
+};
+
+using NoiseFailure = Error<NoiseError>;
+using Key = std::array<std::uint8_t, key_size>;
+using PublicKey = std::array<std::uint8_t, dh_size>;
+using Hash = std::array<std::uint8_t, hash_size>;
+
+struct KeyPair {
+  std::array<std::uint8_t, dh_size> secret{};
+  PublicKey public_key{};
+};
+
+// The X25519 key pair whose secret is `secret` (clamped by X25519 itself).
+KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret);
+
+// Noise §5.1: a key (possibly empty) and a 64-bit nonce counter.
+class CipherState {
+ public:
+  void initialize_key(const std::optional<Key>& key);
+  bool has_key() const { return key_.has_value(); }
+  std::uint64_t nonce() const { return nonce_; }
+  void set_nonce(std::uint64_t nonce) { nonce_ = nonce; }
+
+  // Appends the ciphertext (plaintext plus a 16-byte tag, or the plaintext itself without a
+  // key) to `out`.
+  Result<void, NoiseFailure> encrypt_with_ad(ByteView ad, ByteView plaintext, Bytes& out);
+  // Appends the plaintext to `out`; on failure `out` is unchanged and the nonce not advanced.
+  Result<void, NoiseFailure> decrypt_with_ad(ByteView ad, ByteView ciphertext, Bytes& out);
+
+ private:
+  std::optional<Key> key_;
+  std::uint64_t nonce_ = 0;
+};
+
+enum class Pattern { nn, xn, ik, xx };
+enum class Role { initiator, responder };
+
+struct HandshakeOptions {
+  Pattern pattern = Pattern::xx;
+  Role role = Role::initiator;
+  ByteView prologue;
+  std::optional<KeyPair> static_keypair;     // s: required by XX (both), XN (initiator), IK
+  std::optional<PublicKey> remote_static;    // rs: required by IK initiator (pre-message)
+  KeyPair ephemeral_keypair;                 // e: injected, never generated here
+};
+
+// Noise §5.3. Messages alternate initiator, responder, initiator, ... as the pattern says.
+class HandshakeState {
+ public:
+  explicit HandshakeState(const HandshakeOptions& options);
+
+  // Appends the next handshake message carrying `payload` to `out`.
+  Result<void, NoiseFailure> write_message(ByteView payload, Bytes& out);
+  // Processes the peer's next handshake message; appends its payload to `payload_out`.
+  Result<void, NoiseFailure> read_message(ByteView message, Bytes& payload_out);
+
+  bool is_complete() const;
+  bool is_my_turn() const;
+  // The peer's static key once a message carrying it was read (or given for IK).
+  const std::optional<PublicKey>& remote_static() const;
+  // h: a transcript hash both sides agree on; usable as a channel binding.
+  const Hash& handshake_hash() const;
+  // Valid once complete: (initiator-to-responder, responder-to-initiator) cipher states.
+  std::pair<CipherState, CipherState> split() const;
+
+ private:
+  // NB: state lives in a fixed-size inline struct, not behind a pointer, so the machine can be
+  // copied and stored by value in a session; see noise.cc.
+  struct State {
+    Key chaining_key{};
+    Hash hash{};
+    CipherState cipher;
+    Pattern pattern = Pattern::xx;
+    Role role = Role::initiator;
+    std::optional<KeyPair> s;
+    KeyPair e;
+    std::optional<PublicKey> rs;
+    std::optional<PublicKey> re;
+    std::size_t message_index = 0;  // index of the next pattern message to write or read
+  };
+  State state_;
+};
+
+}  // namespace mesh::engine::noise

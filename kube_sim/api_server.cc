@@ -1,0 +1,1 @@
+#include "kube_sim/api_server.h"

@@ -1,0 +1,3 @@
+#include "engine/noise.h"
+
+#include <gtest/gtest.h>

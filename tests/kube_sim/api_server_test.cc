@@ -1,0 +1,3 @@
+#include "kube_sim/api_server.h"
+
+#include <gtest/gtest.h>
