@@ -71,7 +71,19 @@ class CipherState {
   Result<void, NoiseFailure> decrypt_with_ad(ByteView ad, ByteView ciphertext, Bytes& out);
 
  private:
-  std::optional<Key> key_;
+  // The key k, wiped with sodium_memzero whenever it is replaced or destroyed.
+  struct SecretKey {
+    Key bytes{};
+
+    explicit SecretKey(const Key& key) : bytes(key) {}
+    SecretKey(const SecretKey& other) = default;
+    SecretKey& operator=(const SecretKey& other) = default;
+    ~SecretKey();
+  };
+
+  std::optional<SecretKey> key_;
+  // n: the nonce of the next message; 2^64-1 is reserved (Noise §5.1), so it never advances
+  // past that value.
   std::uint64_t nonce_ = 0;
 };
 
@@ -82,10 +94,15 @@ struct HandshakeOptions {
   Pattern pattern = Pattern::xx;
   Role role = Role::initiator;
   ByteView prologue;
-  std::optional<KeyPair> static_keypair;     // s: required by XX (both), XN (initiator), IK
-  std::optional<PublicKey> remote_static;    // rs: required by IK initiator (pre-message)
-  KeyPair ephemeral_keypair;                 // e: injected, never generated here
+  std::optional<KeyPair> static_keypair;   // s: required by XX (both), XN (initiator), IK
+  std::optional<PublicKey> remote_static;  // rs: IK initiator only (pre-message), else empty
+  KeyPair ephemeral_keypair;               // e: injected, never generated here
 };
+
+namespace internal {
+// A token of a message pattern (Noise §7.1); defined in noise.cc.
+enum class Token : std::uint8_t;
+}  // namespace internal
 
 // Noise §5.3. Messages alternate initiator, responder, initiator, ... as the pattern says.
 class HandshakeState {
@@ -95,6 +112,7 @@ class HandshakeState {
   // Appends the next handshake message carrying `payload` to `out`.
   Result<void, NoiseFailure> write_message(ByteView payload, Bytes& out);
   // Processes the peer's next handshake message; appends its payload to `payload_out`.
+  // On any error (of either call) the state and the output buffer are left unchanged.
   Result<void, NoiseFailure> read_message(ByteView message, Bytes& payload_out);
 
   bool is_complete() const;
@@ -104,15 +122,34 @@ class HandshakeState {
   // h: a transcript hash both sides agree on; usable as a channel binding.
   const Hash& handshake_hash() const;
   // Valid once complete: (initiator-to-responder, responder-to-initiator) cipher states.
+  // Every call returns fresh states at nonce 0: call it once, or nonces repeat.
   std::pair<CipherState, CipherState> split() const;
 
  private:
-  // NB: state lives in a fixed-size inline struct, not behind a pointer, so the machine can be
-  // copied and stored by value in a session; see noise.cc.
-  struct State {
-    Key chaining_key{};
-    Hash hash{};
+  // Noise §5.2: the chaining key, the handshake hash and the handshake's CipherState.
+  struct SymmetricState {
+    Hash chaining_key{};  // ck: HASHLEN (64) bytes for BLAKE2b, not a 32-byte cipher key
+    Hash hash{};          // h
     CipherState cipher;
+
+    SymmetricState() = default;
+    SymmetricState(const SymmetricState& other) = default;
+    SymmetricState& operator=(const SymmetricState& other) = default;
+    ~SymmetricState();  // wipes ck
+
+    void initialize(ByteView protocol_name);
+    void mix_key(ByteView input_key_material);
+    void mix_hash(ByteView data);
+    Result<void, NoiseFailure> encrypt_and_hash(ByteView plaintext, Bytes& out);
+    Result<void, NoiseFailure> decrypt_and_hash(ByteView ciphertext, Bytes& out);
+    std::pair<CipherState, CipherState> split() const;
+  };
+
+  // NB: state lives in a fixed-size inline struct, not behind a pointer, so the machine can be
+  // copied and stored by value in a session. Each message is processed on a copy that replaces
+  // the state only on success, so a rejected message leaves the machine as it was.
+  struct State {
+    SymmetricState symmetric;
     Pattern pattern = Pattern::xx;
     Role role = Role::initiator;
     std::optional<KeyPair> s;
@@ -120,7 +157,19 @@ class HandshakeState {
     std::optional<PublicKey> rs;
     std::optional<PublicKey> re;
     std::size_t message_index = 0;  // index of the next pattern message to write or read
+
+    State() = default;
+    State(const State& other) = default;
+    State& operator=(const State& other) = default;
+    ~State();  // wipes the secrets of s and e
   };
+
+  using Token = internal::Token;
+
+  static Result<void, NoiseFailure> write_token(State& state, Token token, Bytes& message);
+  static Result<void, NoiseFailure> read_token(State& state, Token token, ByteView& message);
+  static Result<void, NoiseFailure> mix_dh(State& state, Token token);
+
   State state_;
 };
 

@@ -1,0 +1,67 @@
+#include "engine/config.h"
+
+#include "engine/limits.h"
+
+namespace mesh::engine {
+
+namespace {
+
+Unexpected<ConfigFailure> invalid(const std::string& message) {
+  return fail(ConfigError::invalid, message);
+}
+
+}  // namespace
+
+Result<void, ConfigFailure> Config::validate() const {
+  if (zone.empty() || zone.size() > zone_size_max) {
+    return invalid("zone: must be 1 to " + std::to_string(zone_size_max) + " characters");
+  }
+  if (network_id.empty()) return invalid("network_id: must not be empty");
+  if (advertised_endpoints.size() > endpoints_per_peer_max) {
+    return invalid("advertised_endpoints: at most " + std::to_string(endpoints_per_peer_max));
+  }
+  for (const std::string& endpoint : advertised_endpoints) {
+    if (endpoint.empty() || endpoint.size() > endpoint_size_max) {
+      return invalid("advertised_endpoints: '" + endpoint + "' is empty or too long");
+    }
+  }
+  if (heartbeat_interval <= Duration::zero()) return invalid("heartbeat_interval: must be > 0");
+  if (peer_suspect_after < heartbeat_interval * 2) {
+    return invalid("peer_suspect_after: must be at least two heartbeat intervals");
+  }
+  if (peer_unavailable_after <= peer_suspect_after) {
+    return invalid("peer_unavailable_after: must exceed peer_suspect_after");
+  }
+  if (link_idle_timeout < heartbeat_interval * 2) {
+    return invalid("link_idle_timeout: must be at least two heartbeat intervals");
+  }
+  if (handshake_timeout <= Duration::zero()) return invalid("handshake_timeout: must be > 0");
+  if (resync_interval <= Duration::zero()) return invalid("resync_interval: must be > 0");
+  if (dial_backoff_min <= Duration::zero() || dial_backoff_max < dial_backoff_min) {
+    return invalid("dial_backoff: need 0 < dial_backoff_min <= dial_backoff_max");
+  }
+  if (connections_target == 0 || connections_target > connections_max / 2) {
+    return invalid("connections_target: must be 1 to " + std::to_string(connections_max / 2));
+  }
+  if (connections_inbound_max > connections_max / 2) {
+    return invalid("connections_inbound_max: at most " + std::to_string(connections_max / 2));
+  }
+  if (snapshot_interval <= Duration::zero() || snapshot_max_log == 0) {
+    return invalid("snapshot: interval and max_log must be > 0");
+  }
+  if (sync_batch_operations_max == 0 ||
+      sync_batch_operations_max > ::mesh::engine::sync_batch_operations_max) {
+    return invalid("sync_batch_operations_max: must be 1 to " +
+                   std::to_string(::mesh::engine::sync_batch_operations_max));
+  }
+  if (sync_batch_size_max == 0 || sync_batch_size_max > ::mesh::engine::sync_batch_size_max) {
+    return invalid("sync_batch_size_max: must be 1 to " +
+                   std::to_string(::mesh::engine::sync_batch_size_max));
+  }
+  if (admission == Admission::restricted && trusted_peers.empty()) {
+    return invalid("admission restricted: trusted_peers must list at least one peer");
+  }
+  return {};
+}
+
+}  // namespace mesh::engine

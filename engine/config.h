@@ -1,0 +1,81 @@
+// Config: the runtime tunables of one Node, built with designated initializers and checked
+// by validate() against engine/limits.h before a Node accepts it.
+//
+// Everything that makes a node different from another is here (zone, incarnation, seeds),
+// because a Node reads nothing from its environment. Durations are typed (engine/time.h).
+//
+//   Config config{.zone = "zone1", .network_id = "prod", .incarnation = start_ms,
+//                 .rng_seed = seed, .key_stream_seed = os_random_32_bytes};
+//   MESH_TRY_VOID(config.validate());
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/identity.h"
+#include "engine/result.h"
+#include "engine/time.h"
+
+namespace mesh::engine {
+
+enum class ConfigError { invalid };
+using ConfigFailure = Error<ConfigError>;
+
+// A peer to dial at start: its endpoints, and its key when known (config `nodes`). A key-less
+// entry is a bootstrap address whose key is learned in the handshake.
+struct BootstrapPeer {
+  std::optional<PublicKey> key;
+  std::vector<std::string> endpoints;
+};
+
+enum class Admission {
+  open,        // any key that completes the handshake on our network may join
+  restricted,  // only keys in `trusted_peers`; a trusted zone is bound to its key
+};
+
+struct TrustedPeer {
+  PublicKey key;
+  std::optional<std::string> zone;  // when set, the peer must claim exactly this zone
+};
+
+struct Config {
+  std::string zone;
+  std::string network_id = "default-network-1";
+  // This run's log incarnation; must grow across restarts without persisted state (the
+  // driver uses the wall-clock start time in ms, as the seed does).
+  std::uint64_t incarnation = 0;
+  std::uint64_t rng_seed = 0;                      // jitter and peer choice
+  std::array<std::uint8_t, 32> key_stream_seed{};  // ephemeral keys; random in production
+  std::vector<std::string> advertised_endpoints;   // where peers can reach us
+  std::vector<BootstrapPeer> bootstrap;
+  Admission admission = Admission::open;
+  std::vector<TrustedPeer> trusted_peers;
+
+  Duration heartbeat_interval = Duration::from_seconds(1);
+  // No heartbeat from a peer for this long: NotReady (suspected).
+  Duration peer_suspect_after = Duration::from_seconds(5);
+  // No heartbeat for this long: Unavailable (confirmed gone); the seed's
+  // peer_unavailable_after_seconds.
+  Duration peer_unavailable_after = Duration::from_seconds(120);
+  Duration handshake_timeout = Duration::from_seconds(10);
+  // Nothing received on a connection for this long: the link is dead; close it.
+  Duration link_idle_timeout = Duration::from_seconds(5);
+  Duration resync_interval = Duration::from_seconds(60);
+  Duration dial_backoff_min = Duration::from_ms(200);
+  Duration dial_backoff_max = Duration::from_seconds(10);
+  // Target number of connections this node dials (the active view); inbound connections are
+  // accepted up to connections_inbound_max.
+  std::size_t connections_target = 8;
+  std::size_t connections_inbound_max = 32;
+  Duration snapshot_interval = Duration::from_seconds(300);
+  std::size_t snapshot_max_log = 256;
+  std::size_t sync_batch_operations_max = 256;
+  std::size_t sync_batch_size_max = 1024 * 1024;
+
+  Result<void, ConfigFailure> validate() const;
+};
+
+}  // namespace mesh::engine

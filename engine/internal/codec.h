@@ -1,0 +1,152 @@
+// Writer and Reader: the byte-level codec under engine/wire.h and engine/operation.h.
+//
+// Fixed-width little-endian integers, 32-byte digests and keys, and u32-length-prefixed byte
+// strings. Fixed widths keep every encoding canonical (one byte string per value), which
+// signatures and operation hashes rely on. The Reader never reads past its input: every read
+// checks the remaining length and reports the field it was reading.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "engine/bytes.h"
+#include "engine/result.h"
+
+namespace mesh::engine::internal {
+
+enum class CodecError {
+  truncated,      // fewer bytes than the field needs
+  too_large,      // a length or count above its limit
+  invalid,        // a value outside its domain (unknown enum, bad flag)
+  trailing_bytes  // bytes left after a complete message
+};
+
+using CodecFailure = Error<CodecError>;
+
+class Writer {
+ public:
+  explicit Writer(Bytes& out) : out_(out) {}
+
+  void u8(std::uint8_t value) { out_.push_back(value); }
+  void u16(std::uint16_t value) { little_endian(value, 2); }
+  void u32(std::uint32_t value) { little_endian(value, 4); }
+  void u64(std::uint64_t value) { little_endian(value, 8); }
+  void i64(std::int64_t value) { little_endian(static_cast<std::uint64_t>(value), 8); }
+  template <std::size_t N>
+  void fixed(const std::array<std::uint8_t, N>& bytes) {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
+  void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  void bytes(ByteView bytes) {
+    MESH_ASSERT(bytes.size() <= UINT32_MAX);
+    u32(static_cast<std::uint32_t>(bytes.size()));
+    raw(bytes);
+  }
+  void string(std::string_view text) { bytes(as_bytes(text)); }
+  std::size_t size() const { return out_.size(); }
+
+ private:
+  void little_endian(std::uint64_t value, int size) {
+    for (int index = 0; index < size; index++) {
+      out_.push_back(static_cast<std::uint8_t>(value >> (8 * index)));
+    }
+  }
+  Bytes& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(ByteView input) : input_(input) {}
+
+  std::size_t remaining() const { return input_.size() - offset_; }
+  std::size_t offset() const { return offset_; }
+
+  Result<std::uint8_t, CodecFailure> u8(const char* field) {
+    MESH_TRY(const ByteView view, take(1, field));
+    return view[0];
+  }
+  Result<std::uint16_t, CodecFailure> u16(const char* field) {
+    MESH_TRY(const std::uint64_t value, little_endian(2, field));
+    return static_cast<std::uint16_t>(value);
+  }
+  Result<std::uint32_t, CodecFailure> u32(const char* field) {
+    MESH_TRY(const std::uint64_t value, little_endian(4, field));
+    return static_cast<std::uint32_t>(value);
+  }
+  Result<std::uint64_t, CodecFailure> u64(const char* field) { return little_endian(8, field); }
+  Result<std::int64_t, CodecFailure> i64(const char* field) {
+    MESH_TRY(const std::uint64_t value, little_endian(8, field));
+    return static_cast<std::int64_t>(value);
+  }
+  template <std::size_t N>
+  Result<std::array<std::uint8_t, N>, CodecFailure> fixed(const char* field) {
+    MESH_TRY(const ByteView view, take(N, field));
+    std::array<std::uint8_t, N> out{};
+    std::memcpy(out.data(), view.data(), N);
+    return out;
+  }
+  // A u32-length-prefixed byte string of at most `size_max` bytes, borrowed from the input.
+  Result<ByteView, CodecFailure> bytes(const char* field, std::size_t size_max) {
+    MESH_TRY(const std::uint32_t size, u32(field));
+    if (size > size_max) {
+      return fail(CodecError::too_large, std::string(field) + ": length " + std::to_string(size) +
+                                             " exceeds " + std::to_string(size_max));
+    }
+    return take(size, field);
+  }
+  Result<std::string, CodecFailure> string(const char* field, std::size_t size_max) {
+    MESH_TRY(const ByteView view, bytes(field, size_max));
+    return std::string(as_text(view));
+  }
+  // A count of items that each take at least `item_size_min` bytes: checked against the
+  // limit and against the bytes left, so a forged count cannot make us reserve memory.
+  Result<std::size_t, CodecFailure> count(const char* field, std::size_t count_max,
+                                          std::size_t item_size_min) {
+    MESH_TRY(const std::uint32_t value, u32(field));
+    if (value > count_max) {
+      return fail(CodecError::too_large, std::string(field) + ": count " + std::to_string(value) +
+                                             " exceeds " + std::to_string(count_max));
+    }
+    if (item_size_min > 0 && value > remaining() / item_size_min) {
+      return fail(CodecError::truncated, std::string(field) + ": count " + std::to_string(value) +
+                                             " needs more than the " + std::to_string(remaining()) +
+                                             " bytes left");
+    }
+    return static_cast<std::size_t>(value);
+  }
+  Result<void, CodecFailure> expect_end(const char* what) const {
+    if (remaining() != 0) {
+      return fail(CodecError::trailing_bytes,
+                  std::string(what) + ": " + std::to_string(remaining()) + " trailing bytes");
+    }
+    return {};
+  }
+
+ private:
+  Result<ByteView, CodecFailure> take(std::size_t size, const char* field) {
+    if (size > remaining()) {
+      return fail(CodecError::truncated, std::string(field) + ": needs " + std::to_string(size) +
+                                             " bytes at offset " + std::to_string(offset_) + ", " +
+                                             std::to_string(remaining()) + " left");
+    }
+    const ByteView view = input_.subspan(offset_, size);
+    offset_ += size;
+    return view;
+  }
+  Result<std::uint64_t, CodecFailure> little_endian(std::size_t size, const char* field) {
+    MESH_TRY(const ByteView view, take(size, field));
+    std::uint64_t value = 0;
+    for (std::size_t index = 0; index < size; index++) {
+      value |= static_cast<std::uint64_t>(view[index]) << (8 * index);
+    }
+    return value;
+  }
+
+  ByteView input_;
+  std::size_t offset_ = 0;
+};
+
+}  // namespace mesh::engine::internal

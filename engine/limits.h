@@ -1,0 +1,64 @@
+// Hard caps of the engine. Config values (engine/config.h) are validated against these.
+//
+// Every queue, map, buffer and decoder has a named maximum here, with what happens when it is
+// reached. Related limits are tied together with static_asserts so that, e.g., a maximal
+// operation always fits in a message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mesh::engine {
+
+// --- session ---
+// Noise §3: a transport message is at most 65535 bytes; our frame is a 4-byte length prefix
+// plus one Noise message. A larger length prefix closes the connection (malformed).
+inline constexpr std::size_t frame_size_max = 65535;
+inline constexpr std::size_t frame_tag_size = 16;
+// One flag byte per frame marks whether more chunks of the same message follow.
+inline constexpr std::size_t frame_payload_size_max = frame_size_max - frame_tag_size - 1;
+// A reassembled message larger than this closes the connection (protocol violation).
+inline constexpr std::size_t message_size_max = 16 * 1024 * 1024;
+// Outbound bytes queued for one connection beyond this: the session stops taking new pushes
+// for that peer (they are repaired later by sync) instead of growing without bound.
+inline constexpr std::size_t session_send_buffer_size_max = 32 * 1024 * 1024;
+// The plaintext preamble before Noise: magic, version, network-id digest.
+inline constexpr std::size_t preamble_size = 8 + 2 + 32;
+
+// --- operations and logs ---
+// An operation's payload (one Kubernetes object, or a snapshot's live list) beyond this is
+// refused at authoring time (error value) and dropped on receipt (counted). etcd's default
+// request limit is 1.5 MiB, so every object the API server accepts fits.
+inline constexpr std::size_t operation_payload_size_max = 4 * 1024 * 1024;
+inline constexpr std::size_t operation_header_size_max = 512;
+static_assert(operation_payload_size_max + operation_header_size_max + 64 <= message_size_max);
+// Out-of-order operations parked per log while a gap is open. Beyond this the highest parked
+// sequence number is dropped (counted); sync delivers it again once the gap closes.
+inline constexpr std::size_t parked_operations_per_log_max = 1024;
+// Live entries (distinct keys) one author's snapshot may list. Beyond this authoring fails:
+// the author has more objects than one log can describe.
+inline constexpr std::size_t snapshot_entries_max = 100'000;
+// Logs (author, incarnation) kept per author: the newest ones; an older one is dropped when a
+// newer one arrives beyond this.
+inline constexpr std::size_t incarnations_per_author_max = 2;
+
+// --- sync ---
+// One batch of operations sent in reply to a Heights message; the receiver asks again for
+// the rest. At least one operation is always sent, whatever its size.
+inline constexpr std::size_t sync_batch_operations_max = 512;
+inline constexpr std::size_t sync_batch_size_max = 1024 * 1024;
+static_assert(sync_batch_size_max < message_size_max);
+
+// --- membership ---
+// Peers (distinct public keys) a node tracks. Records beyond this are ignored (counted); the
+// 1000-zone simulation stays well inside.
+inline constexpr std::size_t peers_max = 4096;
+// Log entries in one Heights or Liveness message: two incarnations per peer.
+inline constexpr std::size_t heights_entries_max = peers_max * incarnations_per_author_max;
+inline constexpr std::size_t endpoints_per_peer_max = 16;
+inline constexpr std::size_t endpoint_size_max = 262;  // "[" 253-char DNS name "]:65535"
+inline constexpr std::size_t zone_size_max = 63;       // a DNS label
+// Connections (any state) at once; inbound connections beyond this are refused at accept.
+inline constexpr std::size_t connections_max = 1024;
+
+}  // namespace mesh::engine

@@ -1,0 +1,228 @@
+#include "engine/membership.h"
+
+#include "engine/internal/codec.h"
+#include "engine/limits.h"
+
+namespace mesh::engine {
+
+const char* to_string(PeerState state) {
+  switch (state) {
+    case PeerState::unknown: return "Unknown";
+    case PeerState::ready: return "Ready";
+    case PeerState::not_ready: return "NotReady";
+    case PeerState::unavailable: return "Unavailable";
+  }
+  MESH_UNREACHABLE();
+}
+
+const Digest& peer_record_key() {
+  static const Digest key = blake2b_256(as_bytes("mesh-controller/peer-record"));
+  return key;
+}
+
+Bytes encode_peer_record(const PeerRecord& record) {
+  MESH_ASSERT(record.zone.size() <= zone_size_max);
+  MESH_ASSERT(record.endpoints.size() <= endpoints_per_peer_max);
+  Bytes out;
+  internal::Writer writer(out);
+  writer.u8(1);  // record format version
+  writer.string(record.zone);
+  writer.u32(static_cast<std::uint32_t>(record.endpoints.size()));
+  for (const std::string& endpoint : record.endpoints) writer.string(endpoint);
+  return out;
+}
+
+Result<PeerRecord, Error<RecordError>> decode_peer_record(ByteView payload, const LogId& log) {
+  internal::Reader reader(payload);
+  PeerRecord record{.key = log.author, .incarnation = log.incarnation};
+  const auto parsed = [&]() -> Result<void, internal::CodecFailure> {
+    MESH_TRY(const std::uint8_t version, reader.u8("record version"));
+    if (version != 1) {
+      return fail(internal::CodecError::invalid, "record version " + std::to_string(version));
+    }
+    MESH_TRY(record.zone, reader.string("record zone", zone_size_max));
+    MESH_TRY(const std::size_t count, reader.count("record endpoints", endpoints_per_peer_max, 4));
+    for (std::size_t index = 0; index < count; index++) {
+      MESH_TRY(std::string endpoint, reader.string("record endpoint", endpoint_size_max));
+      record.endpoints.push_back(std::move(endpoint));
+    }
+    return reader.expect_end("record");
+  }();
+  if (!parsed.ok()) {
+    return fail(RecordError::malformed,
+                "peer record of " + log.to_string() + ": " + parsed.error().message);
+  }
+  return record;
+}
+
+Membership::Membership(const Config& config, const PublicKey& self)
+    : self_(self),
+      incarnation_(config.incarnation),
+      suspect_after_(config.peer_suspect_after),
+      unavailable_after_(config.peer_unavailable_after),
+      admission_(config.admission) {
+  MESH_ASSERT(suspect_after_ < unavailable_after_);
+  for (const TrustedPeer& trusted : config.trusted_peers) trusted_[trusted.key] = trusted.zone;
+  for (const BootstrapPeer& bootstrap : config.bootstrap) {
+    if (!bootstrap.key || *bootstrap.key == self_) continue;
+    Peer* peer = find_or_add(*bootstrap.key);
+    if (peer != nullptr) peer->view.endpoints = bootstrap.endpoints;
+  }
+}
+
+Membership::Peer* Membership::find_or_add(const PublicKey& key) {
+  MESH_ASSERT(key != self_);
+  const auto found = peers_.find(key);
+  if (found != peers_.end()) return &found->second;
+  if (peers_.size() >= peers_max) {
+    ignored_count_++;
+    return nullptr;
+  }
+  Peer& peer = peers_[key];
+  peer.view.key = key;
+  return &peer;
+}
+
+void Membership::handle_record(const PeerRecord& record) {
+  if (record.key == self_) return;
+  Peer* peer = find_or_add(record.key);
+  if (peer == nullptr || record.incarnation < peer->view.incarnation) return;
+  peer->view.zone = record.zone;
+  peer->view.endpoints = record.endpoints;
+  peer->view.incarnation = record.incarnation;
+}
+
+void Membership::handle_hello(Now now, const Hello& hello) {
+  if (hello.identity == self_) return;
+  Peer* peer = find_or_add(hello.identity);
+  if (peer == nullptr || hello.incarnation < peer->view.incarnation) return;
+  if (hello.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
+  peer->view.zone = hello.zone;
+  if (!hello.endpoints.empty()) peer->view.endpoints = hello.endpoints;
+  peer->view.incarnation = hello.incarnation;
+  // A completed handshake is direct evidence of life.
+  peer->last_advance = now.monotonic;
+}
+
+void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entries) {
+  for (const LivenessEntry& entry : entries) {
+    if (entry.peer == self_) continue;
+    Peer* peer = find_or_add(entry.peer);
+    if (peer == nullptr) continue;
+    const bool newer_incarnation = entry.incarnation > peer->view.incarnation;
+    const bool newer_beat =
+        entry.incarnation == peer->view.incarnation && entry.heartbeat > peer->view.heartbeat;
+    if (!newer_incarnation && !newer_beat) continue;
+    peer->view.incarnation = entry.incarnation;
+    peer->view.heartbeat = entry.heartbeat;
+    peer->last_advance = now.monotonic;
+    changed_.insert(entry.peer);
+  }
+}
+
+void Membership::tick(Now now) {
+  (void)now;
+  heartbeat_++;
+  changed_.insert(self_);
+}
+
+PeerState Membership::state_at(const Peer& peer, Instant now) const {
+  if (!peer.last_advance) {
+    MESH_ASSERT(peer.known_since.has_value());
+    const bool expired = now - *peer.known_since >= unavailable_after_;
+    return expired ? PeerState::unavailable : PeerState::unknown;
+  }
+  const Duration silent = now - *peer.last_advance;
+  if (silent < suspect_after_) return PeerState::ready;
+  if (silent < unavailable_after_) return PeerState::not_ready;
+  return PeerState::unavailable;
+}
+
+std::vector<PeerStateChange> Membership::evaluate(Now now) {
+  std::vector<PeerStateChange> changes;
+  for (auto& [key, peer] : peers_) {
+    if (!peer.known_since) peer.known_since = now.monotonic;
+    const PeerState next = state_at(peer, now.monotonic);
+    if (next == peer.view.state) continue;
+    changes.push_back({key, peer.view.zone, peer.view.incarnation, peer.view.state, next});
+    peer.view.state = next;
+    peer.view.state_since_wall = now.wall;
+  }
+  return changes;
+}
+
+std::optional<Instant> Membership::next_transition() const {
+  std::optional<Instant> next;
+  for (const auto& [key, peer] : peers_) {
+    std::optional<Instant> at;
+    if (!peer.last_advance) {
+      if (peer.known_since && peer.view.state == PeerState::unknown) {
+        at = *peer.known_since + unavailable_after_;
+      }
+    } else if (peer.view.state == PeerState::ready || peer.view.state == PeerState::unknown) {
+      at = *peer.last_advance + suspect_after_;
+    } else if (peer.view.state == PeerState::not_ready) {
+      at = *peer.last_advance + unavailable_after_;
+    }
+    if (at && (!next || *at < *next)) next = at;
+  }
+  return next;
+}
+
+Result<void, std::string> Membership::admit(const Hello& hello) const {
+  if (admission_ == Admission::open) return {};
+  const auto trusted = trusted_.find(hello.identity);
+  if (trusted == trusted_.end()) {
+    return fail("key not allowed: " + hello.identity.hex() + " is not a trusted peer");
+  }
+  if (trusted->second && *trusted->second != hello.zone) {
+    return fail("key not allowed: " + hello.identity.short_hex() + " is bound to zone '" +
+                *trusted->second + "' but claims '" + hello.zone + "'");
+  }
+  return {};
+}
+
+std::vector<LivenessEntry> Membership::liveness_all() const {
+  std::vector<LivenessEntry> entries;
+  entries.reserve(peers_.size() + 1);
+  entries.push_back({self_, incarnation_, heartbeat_});
+  for (const auto& [key, peer] : peers_) {
+    if (peer.last_advance) entries.push_back({key, peer.view.incarnation, peer.view.heartbeat});
+  }
+  return entries;
+}
+
+std::vector<LivenessEntry> Membership::take_liveness_changes() {
+  std::vector<LivenessEntry> entries;
+  entries.reserve(changed_.size());
+  for (const PublicKey& key : changed_) {
+    if (key == self_) {
+      entries.push_back({self_, incarnation_, heartbeat_});
+    } else {
+      const Peer& peer = peers_.at(key);
+      entries.push_back({key, peer.view.incarnation, peer.view.heartbeat});
+    }
+  }
+  changed_.clear();
+  return entries;
+}
+
+PeerState Membership::state(const PublicKey& key) const {
+  const auto found = peers_.find(key);
+  return found == peers_.end() ? PeerState::unknown : found->second.view.state;
+}
+
+std::optional<PeerView> Membership::peer(const PublicKey& key) const {
+  const auto found = peers_.find(key);
+  if (found == peers_.end()) return std::nullopt;
+  return found->second.view;
+}
+
+std::vector<PeerView> Membership::peers() const {
+  std::vector<PeerView> out;
+  out.reserve(peers_.size());
+  for (const auto& [key, peer] : peers_) out.push_back(peer.view);
+  return out;
+}
+
+}  // namespace mesh::engine

@@ -1,0 +1,126 @@
+// Membership: who is in the mesh and whether each peer is alive, as this node sees it.
+//
+// Peer records (key, zone, endpoints, incarnation) are data operations in each author's own
+// log under a reserved key, so they spread to every node by the same sync that carries
+// everything else: one bootstrap address is enough to learn the whole mesh.
+//
+// Failure detection: every node bumps a heartbeat counter each heartbeat interval and gossips
+// the counters it knows (its own and, relayed, everyone else's) to its neighbours. A peer
+// whose counter advanced within `peer_suspect_after` is Ready; silent longer, NotReady
+// (suspected); silent longer than `peer_unavailable_after`, Unavailable (confirmed gone); a
+// peer known but not heard from since this node started is Unknown. Evidence relayed by
+// other peers counts, as in Lifeguard's indirect probes, so a node that lost only its direct
+// link to a peer does not declare it gone.
+//
+// Admission: in restricted mode only trusted keys may join, and a trusted zone is bound to
+// its key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/crypto.h"
+#include "engine/session.h"
+#include "engine/time.h"
+#include "engine/wire.h"
+
+namespace mesh::engine {
+
+enum class PeerState { unknown, ready, not_ready, unavailable };
+
+// The MeshPeer status strings: Ready, NotReady, Unknown, Unavailable.
+const char* to_string(PeerState state);
+
+struct PeerRecord {
+  PublicKey key;
+  std::string zone;
+  std::vector<std::string> endpoints;
+  std::uint64_t incarnation = 0;
+  bool operator==(const PeerRecord&) const = default;
+};
+
+enum class RecordError { malformed };
+
+// The reserved operation key under which an author publishes its own record.
+const Digest& peer_record_key();
+Bytes encode_peer_record(const PeerRecord& record);
+// Decodes a record published in the log (key, incarnation) of its author.
+Result<PeerRecord, Error<RecordError>> decode_peer_record(ByteView payload, const LogId& log);
+
+struct PeerView {
+  PublicKey key;
+  std::string zone;  // "" until a record or hello names it
+  std::vector<std::string> endpoints;
+  std::uint64_t incarnation = 0;
+  PeerState state = PeerState::unknown;
+  WallTime state_since_wall;
+  std::uint64_t heartbeat = 0;
+};
+
+struct PeerStateChange {
+  PublicKey key;
+  std::string zone;
+  std::uint64_t incarnation = 0;
+  PeerState from = PeerState::unknown;
+  PeerState to = PeerState::unknown;
+};
+
+class Membership {
+ public:
+  Membership(const Config& config, const PublicKey& self);
+
+  // A record from a verified operation in the author's own log.
+  void handle_record(const PeerRecord& record);
+  // A completed handshake: the peer proved its key and claims zone, endpoints, incarnation.
+  void handle_hello(Now now, const Hello& hello);
+  void handle_liveness(Now now, const std::vector<LivenessEntry>& entries);
+  // Advances our own heartbeat counter; call once per heartbeat interval.
+  void tick(Now now);
+  // Recomputes every peer's state; returns the transitions in key order.
+  std::vector<PeerStateChange> evaluate(Now now);
+
+  // Whether a peer that completed the handshake may stay; the message says why not.
+  Result<void, std::string> admit(const Hello& hello) const;
+
+  // Liveness entries for a new neighbour: everything known.
+  std::vector<LivenessEntry> liveness_all() const;
+  // Entries that advanced since the last call, for the periodic gossip round.
+  std::vector<LivenessEntry> take_liveness_changes();
+
+  PeerState state(const PublicKey& key) const;
+  std::optional<PeerView> peer(const PublicKey& key) const;
+  std::vector<PeerView> peers() const;  // sorted by key; excludes ourselves
+  const PublicKey& self() const { return self_; }
+  std::uint64_t heartbeat() const { return heartbeat_; }
+  // The earliest time at which evaluate() may change a state.
+  std::optional<Instant> next_transition() const;
+
+ private:
+  struct Peer {
+    PeerView view;
+    std::optional<Instant> last_advance;  // when the heartbeat last grew, on our clock
+    // When evaluate() first saw the peer: a peer never heard from becomes Unavailable this
+    // long after, so ownership of a zone that died before we started can still move.
+    std::optional<Instant> known_since;
+  };
+  Peer* find_or_add(const PublicKey& key);
+  PeerState state_at(const Peer& peer, Instant now) const;
+
+  PublicKey self_;
+  std::uint64_t incarnation_;
+  std::uint64_t heartbeat_ = 0;
+  Duration suspect_after_;
+  Duration unavailable_after_;
+  Admission admission_;
+  std::map<PublicKey, std::optional<std::string>> trusted_;
+  std::map<PublicKey, Peer> peers_;
+  std::set<PublicKey> changed_;    // heartbeats advanced since take_liveness_changes
+  std::size_t ignored_count_ = 0;  // records beyond peers_max
+};
+
+}  // namespace mesh::engine

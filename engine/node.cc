@@ -1,0 +1,644 @@
+#include "engine/node.h"
+
+#include <algorithm>
+
+#include "engine/limits.h"
+
+namespace mesh::engine {
+
+namespace {
+
+std::string peer_name(const std::optional<PublicKey>& key, const std::string& address) {
+  return key ? key->short_hex() : address;
+}
+
+// Jittered backoff in [backoff / 2, backoff * 3 / 2): spreads reconnect storms after a heal.
+Duration jitter(Prng& prng, Duration backoff) {
+  const std::int64_t half = std::max<std::int64_t>(backoff.ns() / 2, 1);
+  return Duration::from_ns(half + prng.between(0, 2 * half - 1));
+}
+
+}  // namespace
+
+Node::Node(const Config& config, const Identity& identity)
+    : config_(config),
+      identity_(identity),
+      prng_(config.rng_seed),
+      key_stream_(config.key_stream_seed),
+      static_keypair_(noise::keypair_from_secret(key_stream_.next_key())),
+      network_digest_(network_digest(config.network_id)),
+      membership_(config, identity.public_key()) {
+  MESH_ASSERT(config_.validate().ok());
+  MESH_ASSERT(config_.zone.size() <= zone_size_max);
+  for (const BootstrapPeer& bootstrap : config_.bootstrap) {
+    if (bootstrap.key && *bootstrap.key == identity_.public_key()) continue;
+    targets_.push_back(DialTarget{.key = bootstrap.key,
+                                  .endpoints = bootstrap.endpoints,
+                                  .backoff = config_.dial_backoff_min,
+                                  .configured = true});
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Inputs
+
+void Node::handle_start(Now now) {
+  MESH_ASSERT(phase_ == Phase::created);
+  phase_ = Phase::running;
+  heartbeat_next_ = now.monotonic + config_.heartbeat_interval;
+  resync_next_ = now.monotonic + config_.resync_interval;
+  snapshot_next_ = now.monotonic + config_.snapshot_interval;
+  for (DialTarget& target : targets_) target.next_attempt = now.monotonic;
+  // Our own record is the first operation of every incarnation's log.
+  const PeerRecord record{.key = identity_.public_key(),
+                          .zone = config_.zone,
+                          .endpoints = config_.advertised_endpoints,
+                          .incarnation = config_.incarnation};
+  const auto published = publish(now, peer_record_key(), encode_peer_record(record));
+  MESH_ASSERT(published.ok());
+  emit(EventLevel::info, "node " + identity_.public_key().short_hex() + " started in zone " +
+                             config_.zone + ", incarnation " + std::to_string(config_.incarnation));
+  maintain_connections(now);
+  flush(now);
+}
+
+void Node::handle_shutdown(Now now) {
+  if (phase_ != Phase::running) return;
+  std::vector<ConnectionId> ids;
+  for (const auto& [id, connection] : connections_) ids.push_back(id);
+  for (const ConnectionId id : ids) {
+    close_connection(now, id, "shutting down", GoodbyeReason::shutdown);
+  }
+  phase_ = Phase::stopped;
+  emit(EventLevel::info, "node stopped");
+  flush(now);
+}
+
+ConnectionId Node::handle_accept(Now now, const std::string& remote_address) {
+  const ConnectionId id = next_connection_id_++;
+  metrics_.connections_accepted++;
+  if (phase_ != Phase::running || connections_.size() >= connections_max) {
+    network_out_.push_back(
+        Close{id, phase_ == Phase::running ? "too many connections" : "not running"});
+    return id;
+  }
+  Connection& connection = connections_[id];
+  connection.id = id;
+  connection.outbound = false;
+  connection.address = remote_address;
+  connection.phase = LinkPhase::handshaking;
+  connection.opened_at = now.monotonic;
+  connection.last_received = now.monotonic;
+  connection.session.emplace(make_session(false));
+  flush(now);
+  return id;
+}
+
+void Node::handle_connected(Now now, ConnectionId id) {
+  const auto found = connections_.find(id);
+  if (found == connections_.end()) return;  // closed meanwhile
+  Connection& connection = found->second;
+  MESH_ASSERT(connection.outbound);
+  MESH_ASSERT(connection.phase == LinkPhase::connecting);
+  connection.phase = LinkPhase::handshaking;
+  connection.opened_at = now.monotonic;
+  connection.last_received = now.monotonic;
+  connection.session.emplace(make_session(true));
+  flush(now);
+}
+
+void Node::handle_bytes(Now now, ConnectionId id, ByteView bytes) {
+  const auto found = connections_.find(id);
+  if (found == connections_.end() || !found->second.session) return;
+  Connection& connection = found->second;
+  metrics_.bytes_received += bytes.size();
+  connection.last_received = now.monotonic;
+  Session& session = *connection.session;
+  session.handle_bytes(bytes);
+  if (session.state() == SessionState::established && connection.phase == LinkPhase::handshaking) {
+    on_established(now, connection);
+  }
+  // on_established may have closed the connection.
+  if (connections_.count(id) != 0 && session.state() == SessionState::established) {
+    while (auto message = session.poll_message()) {
+      on_message(now, connection, *message);
+      if (connections_.count(id) == 0) break;
+    }
+  }
+  if (connections_.count(id) != 0 && session.state() == SessionState::failed) {
+    on_session_failure(connection);
+    close_connection(now, id, "session failed: " + session.failure()->message, std::nullopt);
+  }
+  flush(now);
+}
+
+void Node::handle_closed(Now now, ConnectionId id, const std::string& reason) {
+  if (connections_.count(id) == 0) return;
+  forget_connection(now, id, reason);
+  maintain_connections(now);
+  flush(now);
+}
+
+void Node::handle_timeout(Now now) {
+  if (phase_ != Phase::running) return;
+  if (now.monotonic >= heartbeat_next_) on_heartbeat(now);
+  if (now.monotonic >= resync_next_) on_resync(now);
+  check_connection_deadlines(now);
+  maybe_snapshot(now);
+  maintain_connections(now);
+  flush(now);
+}
+
+Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key, Bytes payload) {
+  MESH_ASSERT(phase_ == Phase::running);
+  MESH_TRY(const Operation operation, logs_.append(identity_, config_.incarnation, key,
+                                                   std::move(payload), now.wall.unix_ms()));
+  metrics_.operations_authored++;
+  on_accepted({operation.log(), operation.seq(), operation.kind()}, nullptr);
+  maybe_snapshot(now);
+  flush(now);
+  return operation.seq();
+}
+
+// ------------------------------------------------------------------------------------------
+// Per-connection protocol
+
+void Node::on_established(Now now, Connection& connection) {
+  const Hello& hello = *connection.session->remote();
+  connection.phase = LinkPhase::established;
+  connection.peer = hello.identity;
+  metrics_.connections_established++;
+  if (hello.identity == identity_.public_key()) {
+    if (connection.target) targets_[*connection.target].disabled = true;
+    close_connection(now, connection.id, "connected to ourselves", std::nullopt);
+    return;
+  }
+  if (connection.target && targets_[*connection.target].key &&
+      *targets_[*connection.target].key != hello.identity) {
+    close_connection(now, connection.id,
+                     "peer key mismatch: expected " +
+                         targets_[*connection.target].key->short_hex() + ", found " +
+                         hello.identity.short_hex(),
+                     GoodbyeReason::protocol_error);
+    return;
+  }
+  if (const auto admitted = membership_.admit(hello); !admitted.ok()) {
+    metrics_.admission_refusals++;
+    close_connection(now, connection.id, admitted.error(), GoodbyeReason::not_allowed);
+    return;
+  }
+  if (!resolve_duplicate(now, connection)) return;
+  membership_.handle_hello(now, hello);
+  if (connection.target) {
+    DialTarget& target = targets_[*connection.target];
+    target.key = hello.identity;
+    target.backoff = config_.dial_backoff_min;
+  }
+  emit(EventLevel::info, std::string(connection.outbound ? "connected to " : "accepted ") +
+                             hello.identity.short_hex() + " (zone " + hello.zone + ", " +
+                             connection.address + ")");
+  send_heights(connection);
+  message_buffer_.clear();
+  encode_liveness(membership_.liveness_all(), message_buffer_);
+  send_message(connection, message_buffer_);
+}
+
+// Two connections between the same two nodes (both dialed at once): both sides keep the one
+// initiated by the smaller key, so they agree without talking. Returns false when
+// `connection` lost.
+bool Node::resolve_duplicate(Now now, Connection& connection) {
+  for (auto& [id, other] : connections_) {
+    if (id == connection.id || other.phase != LinkPhase::established) continue;
+    if (other.peer != connection.peer) continue;
+    const PublicKey& self = identity_.public_key();
+    const PublicKey& initiator_new = connection.outbound ? self : *connection.peer;
+    const PublicKey& initiator_old = other.outbound ? self : *other.peer;
+    const bool keep_new = initiator_new < initiator_old ||
+                          (initiator_new == initiator_old && connection.id > other.id);
+    const ConnectionId loser = keep_new ? id : connection.id;
+    close_connection(now, loser, "duplicate connection", GoodbyeReason::duplicate);
+    return keep_new;
+  }
+  return true;
+}
+
+void Node::on_message(Now now, Connection& connection, ByteView bytes) {
+  metrics_.messages_received++;
+  auto decoded = decode_message(bytes);
+  if (!decoded.ok()) {
+    if (decoded.error().code == WireError::unknown_type) {
+      metrics_.unknown_messages++;  // a newer peer's message: skip it
+      return;
+    }
+    close_connection(now, connection.id, "protocol error: " + decoded.error().message,
+                     GoodbyeReason::protocol_error);
+    return;
+  }
+  Message& message = decoded.value();
+  if (auto* heights = std::get_if<HeightsMessage>(&message)) {
+    on_heights(connection, *heights);
+  } else if (auto* operations = std::get_if<OperationsMessage>(&message)) {
+    on_operations(now, connection, std::move(*operations));
+  } else if (auto* liveness = std::get_if<LivenessMessage>(&message)) {
+    membership_.handle_liveness(now, liveness->entries);
+  } else {
+    const auto& goodbye = std::get<GoodbyeMessage>(message);
+    close_connection(now, connection.id,
+                     std::string("peer said goodbye: ") + to_string(goodbye.reason) +
+                         (goodbye.detail.empty() ? "" : " (" + goodbye.detail + ")"),
+                     std::nullopt);
+  }
+}
+
+void Node::on_heights(Connection& connection, const HeightsMessage& message) {
+  bool they_are_ahead = false;
+  for (const LogHeight& theirs : message.entries) {
+    LogHeight& known = connection.remote[theirs.log];
+    known.log = theirs.log;
+    known.height = std::max(known.height, theirs.height);
+    known.next_seq = std::max(known.next_seq, theirs.next_seq);
+    const auto ours = logs_.height(theirs.log);
+    if (!ours || theirs.height > ours->height || theirs.next_seq > ours->next_seq) {
+      they_are_ahead = true;
+    }
+  }
+  // Everything we hold that they lack goes out in one bounded batch; they ask again if
+  // the batch was cut short.
+  for (const LogHeight& ours : logs_.heights()) {
+    const auto theirs = connection.remote.find(ours.log);
+    if (theirs == connection.remote.end() || theirs->second.height < ours.height ||
+        theirs->second.next_seq < ours.next_seq) {
+      connection.catch_up.insert(ours.log);
+    }
+  }
+  if (they_are_ahead) send_heights(connection);
+}
+
+void Node::on_operations(Now now, Connection& connection, OperationsMessage message) {
+  bool gap = false;
+  for (Operation& operation : message.operations) {
+    const LogId log = operation.log();
+    const std::uint64_t seq = operation.seq();
+    InsertResult result = logs_.insert(std::move(operation));
+    switch (result.status) {
+      case InsertStatus::accepted: break;
+      case InsertStatus::duplicate: metrics_.operations_duplicate++; break;
+      case InsertStatus::parked:
+        metrics_.operations_parked++;
+        gap = true;
+        break;
+      case InsertStatus::obsolete: metrics_.operations_obsolete++; break;
+      case InsertStatus::rejected:
+        metrics_.operations_rejected++;
+        emit(EventLevel::warn,
+             "dropped operation from " + connection.peer->short_hex() + ": " + result.reason);
+        break;
+    }
+    if (result.status != InsertStatus::rejected) {
+      LogHeight& known = connection.remote[log];
+      known.log = log;
+      known.next_seq = std::max(known.next_seq, seq + 1);
+    }
+    for (const AcceptedOperation& accepted : result.accepted) on_accepted(accepted, &connection);
+  }
+  (void)now;
+  if (message.more || gap) send_heights(connection);
+}
+
+void Node::on_accepted(const AcceptedOperation& accepted, const Connection* source) {
+  if (source != nullptr) metrics_.operations_accepted++;
+  const Operation* operation = logs_.find(accepted.log, accepted.seq);
+  if (operation == nullptr) return;  // already compacted by a snapshot in the same batch
+  if (accepted.kind == OperationKind::data && operation->key() == peer_record_key()) {
+    const auto record = decode_peer_record(operation->payload(), accepted.log);
+    if (record.ok()) {
+      membership_.handle_record(record.value());
+      learn_targets();
+    } else {
+      emit(EventLevel::warn, record.error().message);
+    }
+  }
+  deliveries_out_.push_back({accepted.log, accepted.seq, accepted.kind});
+  // Eager push: every other neighbour that may lack it gets it at the next flush.
+  for (auto& [id, connection] : connections_) {
+    if (&connection == source || connection.phase != LinkPhase::established) continue;
+    const auto known = connection.remote.find(accepted.log);
+    if (known == connection.remote.end() || known->second.next_seq <= accepted.seq) {
+      connection.catch_up.insert(accepted.log);
+    }
+  }
+}
+
+void Node::on_session_failure(Connection& connection) {
+  const SessionFailure& failure = *connection.session->failure();
+  metrics_.session_failures++;
+  if (failure.code == SessionError::network_id_mismatch) metrics_.network_id_mismatches++;
+  emit(failure.code == SessionError::decrypt_failed ? EventLevel::warn : EventLevel::info,
+       "connection " + peer_name(connection.peer, connection.address) + ": " + failure.message);
+}
+
+// ------------------------------------------------------------------------------------------
+// Timers
+
+void Node::on_heartbeat(Now now) {
+  membership_.tick(now);
+  const std::vector<LivenessEntry> changes = membership_.take_liveness_changes();
+  message_buffer_.clear();
+  encode_liveness(changes, message_buffer_);
+  for (auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
+  }
+  // Catch up without a burst if the driver fell behind by several intervals.
+  while (heartbeat_next_ <= now.monotonic)
+    heartbeat_next_ = heartbeat_next_ + config_.heartbeat_interval;
+}
+
+void Node::on_resync(Now now) {
+  for (auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::established) send_heights(connection);
+  }
+  while (resync_next_ <= now.monotonic) resync_next_ = resync_next_ + config_.resync_interval;
+}
+
+void Node::check_connection_deadlines(Now now) {
+  std::vector<std::pair<ConnectionId, bool>> expired;  // (id, established)
+  for (const auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::handshaking &&
+        now.monotonic >= connection.opened_at + config_.handshake_timeout) {
+      expired.emplace_back(id, false);
+    } else if (connection.phase == LinkPhase::established &&
+               now.monotonic >= connection.last_received + config_.link_idle_timeout) {
+      expired.emplace_back(id, true);
+    }
+  }
+  for (const auto& [id, established] : expired) {
+    if (!established) metrics_.handshake_timeouts++;
+    close_connection(
+        now, id,
+        established ? "link idle: nothing received within the timeout" : "handshake timeout",
+        established ? std::optional(GoodbyeReason::idle) : std::nullopt);
+  }
+}
+
+void Node::maybe_snapshot(Now now) {
+  const std::size_t tail = logs_.tail_count(own_log());
+  const bool due = now.monotonic >= snapshot_next_ && tail > 1;
+  if (tail < config_.snapshot_max_log && !due) return;
+  const auto snapshot = logs_.snapshot(identity_, config_.incarnation, {}, now.wall.unix_ms());
+  if (!snapshot.ok()) {
+    emit(EventLevel::error, "snapshot failed: " + snapshot.error().message);
+    return;
+  }
+  metrics_.snapshots_authored++;
+  snapshot_next_ = now.monotonic + config_.snapshot_interval;
+  on_accepted({snapshot->log(), snapshot->seq(), OperationKind::snapshot}, nullptr);
+}
+
+// ------------------------------------------------------------------------------------------
+// Connection management
+
+void Node::learn_targets() {
+  for (const PeerView& peer : membership_.peers()) {
+    if (peer.endpoints.empty()) continue;
+    const auto existing = std::find_if(targets_.begin(), targets_.end(),
+                                       [&](const DialTarget& t) { return t.key == peer.key; });
+    if (existing != targets_.end()) {
+      existing->endpoints = peer.endpoints;
+      continue;
+    }
+    targets_.push_back(DialTarget{.key = peer.key,
+                                  .endpoints = peer.endpoints,
+                                  .backoff = config_.dial_backoff_min,
+                                  .next_attempt = Instant::from_ns(0)});
+  }
+}
+
+void Node::maintain_connections(Now now) {
+  if (phase_ != Phase::running) return;
+  std::set<PublicKey> connected;
+  std::size_t outbound = 0;
+  for (const auto& [id, connection] : connections_) {
+    if (connection.peer) connected.insert(*connection.peer);
+    if (connection.outbound) outbound++;
+  }
+  std::vector<std::size_t> eligible;
+  for (std::size_t index = 0; index < targets_.size(); index++) {
+    const DialTarget& target = targets_[index];
+    if (target.disabled || target.connection || now.monotonic < target.next_attempt) continue;
+    if (target.key && connected.count(*target.key) != 0) continue;
+    eligible.push_back(index);
+  }
+  // Configured peers first, the rest in random order: a random active view keeps a large
+  // mesh connected without every node dialing the same few peers.
+  std::stable_partition(eligible.begin(), eligible.end(),
+                        [&](std::size_t index) { return targets_[index].configured; });
+  const auto first_random = std::find_if(eligible.begin(), eligible.end(),
+                                         [&](std::size_t i) { return !targets_[i].configured; });
+  for (auto it = eligible.end(); it - first_random > 1; --it) {
+    const auto span = static_cast<std::uint64_t>(it - first_random);
+    std::iter_swap(it - 1, first_random + static_cast<std::ptrdiff_t>(prng_.below(span)));
+  }
+  for (const std::size_t index : eligible) {
+    const bool configured = targets_[index].configured;
+    if (outbound >= config_.connections_target && !configured) break;
+    dial(now, index);
+    outbound++;
+  }
+}
+
+void Node::dial(Now now, std::size_t target_index) {
+  DialTarget& target = targets_[target_index];
+  MESH_ASSERT(!target.endpoints.empty());
+  MESH_ASSERT(!target.connection.has_value());
+  const std::string address = target.endpoints[target.endpoint_index % target.endpoints.size()];
+  const ConnectionId id = next_connection_id_++;
+  Connection& connection = connections_[id];
+  connection.id = id;
+  connection.outbound = true;
+  connection.address = address;
+  connection.target = target_index;
+  connection.phase = LinkPhase::connecting;
+  connection.opened_at = now.monotonic;
+  connection.last_received = now.monotonic;
+  target.connection = id;
+  metrics_.connections_dialed++;
+  network_out_.push_back(Dial{id, address});
+}
+
+void Node::close_connection(Now now, ConnectionId id, const std::string& reason,
+                            std::optional<GoodbyeReason> goodbye) {
+  const auto found = connections_.find(id);
+  if (found == connections_.end()) return;
+  Connection& connection = found->second;
+  if (goodbye && connection.phase == LinkPhase::established) {
+    message_buffer_.clear();
+    encode_goodbye({*goodbye, reason}, message_buffer_);
+    send_message(connection, message_buffer_);
+  }
+  if (connection.session && connection.session->has_outgoing()) {
+    Bytes bytes = connection.session->take_outgoing();
+    metrics_.bytes_sent += bytes.size();
+    network_out_.push_back(Send{id, std::move(bytes)});
+  }
+  network_out_.push_back(Close{id, reason});
+  forget_connection(now, id, reason);
+}
+
+void Node::forget_connection(Now now, ConnectionId id, const std::string& reason) {
+  const auto found = connections_.find(id);
+  MESH_ASSERT(found != connections_.end());
+  const Connection& connection = found->second;
+  metrics_.connections_closed++;
+  if (connection.target) {
+    DialTarget& target = targets_[*connection.target];
+    target.connection.reset();
+    if (connection.phase != LinkPhase::established) {
+      // Never give up (the seed stopped after five failures): back off, capped.
+      target.endpoint_index++;
+      target.backoff = std::min(target.backoff * 2, config_.dial_backoff_max);
+    }
+    target.next_attempt = now.monotonic + jitter(prng_, target.backoff);
+  }
+  if (connection.phase == LinkPhase::established) {
+    emit(EventLevel::info,
+         "disconnected from " + peer_name(connection.peer, connection.address) + ": " + reason);
+  } else {
+    emit(EventLevel::debug, "connection to " + connection.address + " ended: " + reason);
+  }
+  connections_.erase(found);
+}
+
+Session Node::make_session(bool initiator) {
+  return Session(SessionOptions{
+      .initiator = initiator,
+      .network_digest = network_digest_,
+      .identity = &identity_,
+      .hello = Hello{.identity = identity_.public_key(),
+                     .zone = config_.zone,
+                     .incarnation = config_.incarnation,
+                     .endpoints = config_.advertised_endpoints},
+      .static_keypair = static_keypair_,
+      .ephemeral_keypair = noise::keypair_from_secret(key_stream_.next_key()),
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// Outputs
+
+void Node::send_message(Connection& connection, const Bytes& message) {
+  MESH_ASSERT(connection.phase == LinkPhase::established);
+  metrics_.messages_sent++;
+  connection.session->send(message);
+}
+
+void Node::send_heights(Connection& connection) {
+  message_buffer_.clear();
+  encode_heights(logs_.heights(), message_buffer_);
+  send_message(connection, message_buffer_);
+}
+
+void Node::send_catch_up(Connection& connection) {
+  std::vector<const Operation*> batch;
+  bool more = false;
+  std::size_t size = 0;
+  for (const LogId& log : connection.catch_up) {
+    LogHeight& known = connection.remote[log];
+    known.log = log;
+    const std::size_t count_left = config_.sync_batch_operations_max - batch.size();
+    const std::size_t size_left =
+        config_.sync_batch_size_max - std::min(size, config_.sync_batch_size_max);
+    if (count_left == 0 || (size_left == 0 && !batch.empty())) {
+      more = true;
+      break;
+    }
+    const auto missing =
+        logs_.missing_for(log, known, count_left, std::max<std::size_t>(size_left, 1));
+    for (const Operation* operation : missing.operations) {
+      size += operation->encoded_size();
+      batch.push_back(operation);
+      known.next_seq = std::max(known.next_seq, operation->seq() + 1);
+    }
+    if (missing.more) {
+      more = true;
+      break;
+    }
+    if (const auto ours = logs_.height(log)) known = *ours;
+  }
+  connection.catch_up.clear();
+  if (batch.empty()) return;
+  message_buffer_.clear();
+  encode_operations(batch, more, message_buffer_);
+  send_message(connection, message_buffer_);
+}
+
+void Node::flush(Now now) {
+  for (auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::established && !connection.catch_up.empty()) {
+      send_catch_up(connection);
+    }
+    if (connection.session && connection.session->has_outgoing()) {
+      Bytes bytes = connection.session->take_outgoing();
+      metrics_.bytes_sent += bytes.size();
+      network_out_.push_back(Send{id, std::move(bytes)});
+    }
+  }
+  for (PeerStateChange& change : membership_.evaluate(now)) {
+    emit(change.to == PeerState::ready ? EventLevel::info : EventLevel::warn,
+         "peer " + change.key.short_hex() + " (zone " + change.zone + ") " +
+             to_string(change.from) + " -> " + to_string(change.to));
+    events_out_.push_back(PeerStateEvent{std::move(change), now.wall});
+  }
+}
+
+void Node::emit(EventLevel level, std::string message) {
+  events_out_.push_back(LogEvent{level, std::move(message)});
+}
+
+std::optional<NetworkCommand> Node::poll_network() {
+  if (network_out_.empty()) return std::nullopt;
+  NetworkCommand command = std::move(network_out_.front());
+  network_out_.pop_front();
+  return command;
+}
+
+std::optional<Event> Node::poll_event() {
+  if (events_out_.empty()) return std::nullopt;
+  Event event = std::move(events_out_.front());
+  events_out_.pop_front();
+  return event;
+}
+
+std::optional<Delivery> Node::poll_delivery() {
+  if (deliveries_out_.empty()) return std::nullopt;
+  const Delivery delivery = deliveries_out_.front();
+  deliveries_out_.pop_front();
+  return delivery;
+}
+
+std::optional<Instant> Node::next_deadline() const {
+  if (phase_ != Phase::running) return std::nullopt;
+  Instant next = std::min({heartbeat_next_, resync_next_, snapshot_next_});
+  for (const auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::handshaking) {
+      next = std::min(next, connection.opened_at + config_.handshake_timeout);
+    } else if (connection.phase == LinkPhase::established) {
+      next = std::min(next, connection.last_received + config_.link_idle_timeout);
+    }
+  }
+  for (const DialTarget& target : targets_) {
+    if (!target.disabled && !target.connection) next = std::min(next, target.next_attempt);
+  }
+  if (const auto transition = membership_.next_transition()) next = std::min(next, *transition);
+  return next;
+}
+
+std::vector<PublicKey> Node::connected_peers() const {
+  std::vector<PublicKey> peers;
+  for (const auto& [id, connection] : connections_) {
+    if (connection.phase == LinkPhase::established) peers.push_back(*connection.peer);
+  }
+  std::sort(peers.begin(), peers.end());
+  return peers;
+}
+
+}  // namespace mesh::engine

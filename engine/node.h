@@ -1,0 +1,221 @@
+// Node: the whole protocol of one controller as a sans-IO state machine.
+//
+// Drivers (io_real's Asio runtime, io_sim's virtual network) feed inputs, each stamped with
+// `now`, and then drain outputs until empty. The node never blocks, never calls out, never
+// reads a clock and owns no thread. The same inputs give the same outputs, bit for bit.
+//
+// Inputs (handle_*): start, shutdown, an inbound connection accepted, an outbound connection
+// established, bytes received, a connection closed, a deadline passed; publish (an operation
+// authored here).
+//
+// Outputs, drained after every input in this order:
+//   1. poll_network() until empty: Dial, Send, Close, in the order they must happen (a Close
+//      follows the Send of its Goodbye).
+//   2. poll_event() until empty: log events and peer-state changes.
+//   3. next_deadline(): when to call handle_timeout next (calling it early or twice is
+//      harmless).
+//
+// Connections: the node numbers every connection (ConnectionId). For an outbound one it emits
+// Dial{id, address}; the driver answers handle_connected(id) or handle_closed(id). For an
+// inbound one the driver calls handle_accept(address) and gets the id back.
+//
+// Built from: Session (secure channel), LogStore (signed logs), Membership (peer records and
+// failure detection), and the sync rules in this file (heights exchange, batched catch-up,
+// eager push with de-duplication).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/crypto.h"
+#include "engine/identity.h"
+#include "engine/log_store.h"
+#include "engine/membership.h"
+#include "engine/noise.h"
+#include "engine/prng.h"
+#include "engine/session.h"
+#include "engine/time.h"
+#include "engine/wire.h"
+
+namespace mesh::engine {
+
+using ConnectionId = std::uint64_t;
+
+struct Dial {
+  ConnectionId connection = 0;
+  std::string address;
+};
+struct Send {
+  ConnectionId connection = 0;
+  Bytes bytes;
+};
+struct Close {
+  ConnectionId connection = 0;
+  std::string reason;
+};
+using NetworkCommand = std::variant<Dial, Send, Close>;
+
+enum class EventLevel { debug, info, warn, error };
+
+struct LogEvent {
+  EventLevel level = EventLevel::info;
+  std::string message;
+};
+
+struct PeerStateEvent {
+  PeerStateChange change;
+  WallTime at;
+};
+
+using Event = std::variant<LogEvent, PeerStateEvent>;
+
+// Counters since start; the driver exports them (Prometheus in production).
+struct NodeMetrics {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_dialed = 0;
+  std::uint64_t connections_established = 0;
+  std::uint64_t connections_closed = 0;
+  std::uint64_t session_failures = 0;
+  std::uint64_t network_id_mismatches = 0;
+  std::uint64_t handshake_timeouts = 0;
+  std::uint64_t admission_refusals = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t unknown_messages = 0;
+  std::uint64_t operations_authored = 0;
+  std::uint64_t operations_accepted = 0;
+  std::uint64_t operations_duplicate = 0;
+  std::uint64_t operations_parked = 0;
+  std::uint64_t operations_rejected = 0;
+  std::uint64_t operations_obsolete = 0;
+  std::uint64_t snapshots_authored = 0;
+};
+
+// An accepted data or snapshot operation, for the layer above (replication).
+struct Delivery {
+  LogId log;
+  std::uint64_t seq = 0;
+  OperationKind kind = OperationKind::data;
+};
+
+class Node {
+ public:
+  Node(const Config& config, const Identity& identity);
+
+  // --- inputs ---
+  void handle_start(Now now);
+  void handle_shutdown(Now now);
+  ConnectionId handle_accept(Now now, const std::string& remote_address);
+  void handle_connected(Now now, ConnectionId connection);
+  void handle_bytes(Now now, ConnectionId connection, ByteView bytes);
+  void handle_closed(Now now, ConnectionId connection, const std::string& reason);
+  void handle_timeout(Now now);
+  // Authors a data operation in our own log and spreads it.
+  Result<std::uint64_t, OperationFailure> publish(Now now, const Digest& key, Bytes payload);
+
+  // --- outputs ---
+  std::optional<NetworkCommand> poll_network();
+  std::optional<Event> poll_event();
+  std::optional<Delivery> poll_delivery();
+  std::optional<Instant> next_deadline() const;
+
+  // --- getters ---
+  const PublicKey& public_key() const { return identity_.public_key(); }
+  const Config& config() const { return config_; }
+  LogId own_log() const { return {identity_.public_key(), config_.incarnation}; }
+  const LogStore& logs() const { return logs_; }
+  const Membership& membership() const { return membership_; }
+  const NodeMetrics& metrics() const { return metrics_; }
+  // Peers with an established connection, sorted.
+  std::vector<PublicKey> connected_peers() const;
+  bool running() const { return phase_ == Phase::running; }
+
+ private:
+  enum class Phase { created, running, stopped };
+  enum class LinkPhase { connecting, handshaking, established };
+
+  struct Connection {
+    ConnectionId id = 0;
+    bool outbound = false;
+    std::string address;
+    std::optional<std::size_t> target;  // dial target index for outbound connections
+    LinkPhase phase = LinkPhase::connecting;
+    std::optional<Session> session;
+    Instant opened_at;
+    Instant last_received;
+    std::optional<PublicKey> peer;      // once established
+    std::map<LogId, LogHeight> remote;  // what the peer is known to hold (a lower bound)
+    std::set<LogId> catch_up;           // logs to push to this peer at the next flush
+  };
+
+  struct DialTarget {
+    std::optional<PublicKey> key;  // unknown for a bare bootstrap address
+    std::vector<std::string> endpoints;
+    std::size_t endpoint_index = 0;
+    Duration backoff;
+    Instant next_attempt;
+    bool configured = false;
+    bool disabled = false;  // the address turned out to be ourselves
+    std::optional<ConnectionId> connection;
+  };
+
+  // inputs, per message
+  void on_established(Now now, Connection& connection);
+  void on_message(Now now, Connection& connection, ByteView bytes);
+  void on_heights(Connection& connection, const HeightsMessage& message);
+  void on_operations(Now now, Connection& connection, OperationsMessage message);
+  void on_accepted(const AcceptedOperation& accepted, const Connection* source);
+  void on_session_failure(Connection& connection);
+  // timers
+  void on_heartbeat(Now now);
+  void on_resync(Now now);
+  void check_connection_deadlines(Now now);
+  void maybe_snapshot(Now now);
+  // connections
+  void maintain_connections(Now now);
+  void dial(Now now, std::size_t target_index);
+  void learn_targets();
+  void close_connection(Now now, ConnectionId id, const std::string& reason,
+                        std::optional<GoodbyeReason> goodbye);
+  void forget_connection(Now now, ConnectionId id, const std::string& reason);
+  bool resolve_duplicate(Now now, Connection& connection);
+  Session make_session(bool initiator);
+  // outputs
+  void send_message(Connection& connection, const Bytes& message);
+  void send_heights(Connection& connection);
+  void send_catch_up(Connection& connection);
+  void flush(Now now);
+  void emit(EventLevel level, std::string message);
+
+  Config config_;
+  Identity identity_;
+  Prng prng_;
+  KeyStream key_stream_;
+  noise::KeyPair static_keypair_;
+  Digest network_digest_;
+  Phase phase_ = Phase::created;
+  LogStore logs_;
+  Membership membership_;
+  NodeMetrics metrics_;
+  std::map<ConnectionId, Connection> connections_;
+  ConnectionId next_connection_id_ = 1;
+  std::vector<DialTarget> targets_;
+  Instant heartbeat_next_;
+  Instant resync_next_;
+  Instant snapshot_next_;
+  std::deque<NetworkCommand> network_out_;
+  std::deque<Event> events_out_;
+  std::deque<Delivery> deliveries_out_;
+  Bytes message_buffer_;  // reused encoding buffer
+};
+
+}  // namespace mesh::engine

@@ -1,0 +1,229 @@
+#include "engine/wire.h"
+
+#include "engine/internal/codec.h"
+#include "engine/limits.h"
+
+namespace mesh::engine {
+
+namespace {
+
+using internal::CodecError;
+using internal::CodecFailure;
+using internal::Reader;
+using internal::Writer;
+
+constexpr std::size_t height_entry_size = public_key_size + 8 + 8 + 8;
+constexpr std::size_t liveness_entry_size = public_key_size + 8 + 8;
+constexpr std::size_t goodbye_detail_size_max = 1024;
+// Smallest possible encoded operation: fixed header without backlink, empty payload.
+constexpr std::size_t operation_size_min = 1 + 1 + 32 + 8 + 8 + 32 + 1 + 32 + 4 + 8 + 64;
+
+WireFailure from_codec(const CodecFailure& failure) {
+  WireError code = WireError::invalid;
+  switch (failure.code) {
+    case CodecError::truncated: code = WireError::truncated; break;
+    case CodecError::too_large: code = WireError::too_large; break;
+    case CodecError::invalid:
+    case CodecError::trailing_bytes: code = WireError::invalid; break;
+  }
+  return WireFailure{code, failure.message};
+}
+
+void header(Writer& writer, MessageType type) {
+  writer.u8(wire_version);
+  writer.u8(static_cast<std::uint8_t>(type));
+}
+
+Result<HeightsMessage, CodecFailure> decode_heights(Reader& reader) {
+  MESH_TRY(const std::size_t count,
+           reader.count("heights entries", heights_entries_max, height_entry_size));
+  HeightsMessage message;
+  message.entries.resize(count);
+  for (LogHeight& entry : message.entries) {
+    MESH_TRY(entry.log.author.bytes, reader.fixed<public_key_size>("heights author"));
+    MESH_TRY(entry.log.incarnation, reader.u64("heights incarnation"));
+    MESH_TRY(entry.height, reader.u64("heights height"));
+    MESH_TRY(entry.next_seq, reader.u64("heights next_seq"));
+    if (entry.height > entry.next_seq) {
+      return fail(CodecError::invalid, "heights: height above next_seq");
+    }
+  }
+  return message;
+}
+
+Result<LivenessMessage, CodecFailure> decode_liveness(Reader& reader) {
+  MESH_TRY(const std::size_t count,
+           reader.count("liveness entries", heights_entries_max, liveness_entry_size));
+  LivenessMessage message;
+  message.entries.resize(count);
+  for (LivenessEntry& entry : message.entries) {
+    MESH_TRY(entry.peer.bytes, reader.fixed<public_key_size>("liveness peer"));
+    MESH_TRY(entry.incarnation, reader.u64("liveness incarnation"));
+    MESH_TRY(entry.heartbeat, reader.u64("liveness heartbeat"));
+  }
+  return message;
+}
+
+Result<GoodbyeMessage, CodecFailure> decode_goodbye(Reader& reader) {
+  MESH_TRY(const std::uint8_t reason, reader.u8("goodbye reason"));
+  if (reason < 1 || reason > 6) {
+    return fail(CodecError::invalid, "goodbye: unknown reason " + std::to_string(reason));
+  }
+  GoodbyeMessage message;
+  message.reason = static_cast<GoodbyeReason>(reason);
+  MESH_TRY(message.detail, reader.string("goodbye detail", goodbye_detail_size_max));
+  return message;
+}
+
+Result<Message, WireFailure> decode_operations(Reader& reader) {
+  const auto parsed = [&]() -> Result<std::pair<std::size_t, bool>, CodecFailure> {
+    MESH_TRY(const std::uint8_t more, reader.u8("operations more"));
+    if (more > 1) return fail(CodecError::invalid, "operations: bad 'more' flag");
+    MESH_TRY(const std::size_t count,
+             reader.count("operations", sync_batch_operations_max, operation_size_min));
+    return std::pair<std::size_t, bool>{count, more == 1};
+  }();
+  if (!parsed.ok()) return fail(from_codec(parsed.error()));
+  OperationsMessage message;
+  message.more = parsed->second;
+  message.operations.reserve(parsed->first);
+  for (std::size_t index = 0; index < parsed->first; index++) {
+    const auto bytes =
+        reader.bytes("operation", operation_header_size_max + operation_payload_size_max + 64);
+    if (!bytes.ok()) return fail(from_codec(bytes.error()));
+    auto operation = Operation::decode(bytes.value());
+    if (!operation.ok()) {
+      return fail(WireError::bad_operation,
+                  "operations[" + std::to_string(index) + "]: " + operation.error().message);
+    }
+    message.operations.push_back(std::move(operation).value());
+  }
+  return Message(std::move(message));
+}
+
+}  // namespace
+
+void encode_heights(const std::vector<LogHeight>& entries, Bytes& out) {
+  MESH_ASSERT(entries.size() <= heights_entries_max);
+  Writer writer(out);
+  header(writer, MessageType::heights);
+  writer.u32(static_cast<std::uint32_t>(entries.size()));
+  for (const LogHeight& entry : entries) {
+    MESH_ASSERT(entry.height <= entry.next_seq);
+    writer.fixed(entry.log.author.bytes);
+    writer.u64(entry.log.incarnation);
+    writer.u64(entry.height);
+    writer.u64(entry.next_seq);
+  }
+}
+
+void encode_operations(const std::vector<const Operation*>& operations, bool more, Bytes& out) {
+  MESH_ASSERT(operations.size() <= sync_batch_operations_max);
+  Writer writer(out);
+  header(writer, MessageType::operations);
+  writer.u8(more ? 1 : 0);
+  writer.u32(static_cast<std::uint32_t>(operations.size()));
+  for (const Operation* operation : operations) {
+    writer.u32(static_cast<std::uint32_t>(operation->encoded_size()));
+    operation->encode(out);
+  }
+}
+
+void encode_liveness(const std::vector<LivenessEntry>& entries, Bytes& out) {
+  MESH_ASSERT(entries.size() <= heights_entries_max);
+  Writer writer(out);
+  header(writer, MessageType::liveness);
+  writer.u32(static_cast<std::uint32_t>(entries.size()));
+  for (const LivenessEntry& entry : entries) {
+    writer.fixed(entry.peer.bytes);
+    writer.u64(entry.incarnation);
+    writer.u64(entry.heartbeat);
+  }
+}
+
+void encode_goodbye(const GoodbyeMessage& goodbye, Bytes& out) {
+  Writer writer(out);
+  header(writer, MessageType::goodbye);
+  writer.u8(static_cast<std::uint8_t>(goodbye.reason));
+  writer.string(goodbye.detail.substr(0, goodbye_detail_size_max));
+}
+
+void encode_message(const Message& message, Bytes& out) {
+  if (const auto* heights = std::get_if<HeightsMessage>(&message)) {
+    encode_heights(heights->entries, out);
+  } else if (const auto* operations = std::get_if<OperationsMessage>(&message)) {
+    std::vector<const Operation*> borrowed;
+    for (const Operation& operation : operations->operations) borrowed.push_back(&operation);
+    encode_operations(borrowed, operations->more, out);
+  } else if (const auto* liveness = std::get_if<LivenessMessage>(&message)) {
+    encode_liveness(liveness->entries, out);
+  } else {
+    encode_goodbye(std::get<GoodbyeMessage>(message), out);
+  }
+}
+
+Result<Message, WireFailure> decode_message(ByteView bytes) {
+  Reader reader(bytes);
+  const auto prefix = [&]() -> Result<std::pair<std::uint8_t, std::uint8_t>, CodecFailure> {
+    MESH_TRY(const std::uint8_t version, reader.u8("wire version"));
+    MESH_TRY(const std::uint8_t type, reader.u8("message type"));
+    return std::pair<std::uint8_t, std::uint8_t>{version, type};
+  }();
+  if (!prefix.ok()) return fail(from_codec(prefix.error()));
+  const auto [version, type] = prefix.value();
+  if (version != wire_version) {
+    return fail(WireError::unsupported_version, "wire version " + std::to_string(version));
+  }
+  Result<Message, WireFailure> message = fail(WireError::unknown_type, std::string());
+  switch (static_cast<MessageType>(type)) {
+    case MessageType::heights: {
+      auto decoded = decode_heights(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
+    case MessageType::operations: message = decode_operations(reader); break;
+    case MessageType::liveness: {
+      auto decoded = decode_liveness(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
+    case MessageType::goodbye: {
+      auto decoded = decode_goodbye(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
+    default: return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
+  }
+  if (message.ok() && reader.remaining() != 0) {
+    return fail(WireError::invalid, std::string(to_string(static_cast<MessageType>(type))) + ": " +
+                                        std::to_string(reader.remaining()) + " trailing bytes");
+  }
+  return message;
+}
+
+const char* to_string(GoodbyeReason reason) {
+  switch (reason) {
+    case GoodbyeReason::shutdown: return "shutdown";
+    case GoodbyeReason::duplicate: return "duplicate connection";
+    case GoodbyeReason::too_many_connections: return "too many connections";
+    case GoodbyeReason::not_allowed: return "not allowed";
+    case GoodbyeReason::protocol_error: return "protocol error";
+    case GoodbyeReason::idle: return "idle";
+  }
+  MESH_UNREACHABLE();
+}
+
+const char* to_string(MessageType type) {
+  switch (type) {
+    case MessageType::heights: return "heights";
+    case MessageType::operations: return "operations";
+    case MessageType::liveness: return "liveness";
+    case MessageType::goodbye: return "goodbye";
+  }
+  return "unknown";
+}
+
+}  // namespace mesh::engine
