@@ -203,17 +203,20 @@ void Node::on_established(Now now, Connection& connection) {
   send_message(connection, message_buffer_);
 }
 
-// Two connections between the same two nodes (both dialed at once): both sides keep the one
-// initiated by the smaller key, so they agree without talking. Returns false when
-// `connection` lost.
+// Two connections between the same two nodes. If the old one has gone quiet it is a
+// half-open leftover (the peer restarted or lost it): the new one wins. Otherwise both were
+// dialed at once, and both sides keep the one initiated by the smaller key, so they agree
+// without talking. Returns false when `connection` lost.
 bool Node::resolve_duplicate(Now now, Connection& connection) {
   for (auto& [id, other] : connections_) {
     if (id == connection.id || other.phase != LinkPhase::established) continue;
     if (other.peer != connection.peer) continue;
+    const bool old_is_stale =
+        other.last_received + config_.heartbeat_interval * 2 < now.monotonic;
     const PublicKey& self = identity_.public_key();
     const PublicKey& initiator_new = connection.outbound ? self : *connection.peer;
     const PublicKey& initiator_old = other.outbound ? self : *other.peer;
-    const bool keep_new = initiator_new < initiator_old ||
+    const bool keep_new = old_is_stale || initiator_new < initiator_old ||
                           (initiator_new == initiator_old && connection.id > other.id);
     const ConnectionId loser = keep_new ? id : connection.id;
     close_connection(now, loser, "duplicate connection", GoodbyeReason::duplicate);
@@ -410,6 +413,8 @@ void Node::learn_targets() {
                                   .endpoints = peer.endpoints,
                                   .backoff = config_.dial_backoff_min,
                                   .next_attempt = Instant::from_ns(0)});
+    // Wake up at once to consider the new target.
+    dial_next_ = Instant::from_ns(0);
   }
 }
 
@@ -422,10 +427,17 @@ void Node::maintain_connections(Now now) {
     if (connection.outbound) outbound++;
   }
   std::vector<std::size_t> eligible;
+  dial_next_.reset();
+  const bool want_more = outbound < config_.connections_target;
   for (std::size_t index = 0; index < targets_.size(); index++) {
     const DialTarget& target = targets_[index];
-    if (target.disabled || target.connection || now.monotonic < target.next_attempt) continue;
+    if (target.disabled || target.connection) continue;
     if (target.key && connected.count(*target.key) != 0) continue;
+    if (!want_more && !target.configured) continue;
+    if (now.monotonic < target.next_attempt) {
+      if (!dial_next_ || target.next_attempt < *dial_next_) dial_next_ = target.next_attempt;
+      continue;
+    }
     eligible.push_back(index);
   }
   // Configured peers first, the rest in random order: a random active view keeps a large
@@ -498,6 +510,7 @@ void Node::forget_connection(Now now, ConnectionId id, const std::string& reason
       target.backoff = std::min(target.backoff * 2, config_.dial_backoff_max);
     }
     target.next_attempt = now.monotonic + jitter(prng_, target.backoff);
+    if (!dial_next_ || target.next_attempt < *dial_next_) dial_next_ = target.next_attempt;
   }
   if (connection.phase == LinkPhase::established) {
     emit(EventLevel::info,
@@ -625,9 +638,7 @@ std::optional<Instant> Node::next_deadline() const {
       next = std::min(next, connection.last_received + config_.link_idle_timeout);
     }
   }
-  for (const DialTarget& target : targets_) {
-    if (!target.disabled && !target.connection) next = std::min(next, target.next_attempt);
-  }
+  if (dial_next_) next = std::min(next, *dial_next_);
   if (const auto transition = membership_.next_transition()) next = std::min(next, *transition);
   return next;
 }

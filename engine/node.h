@@ -212,6 +212,7 @@ class Node {
   Instant heartbeat_next_;
   Instant resync_next_;
   Instant snapshot_next_;
+  std::optional<Instant> dial_next_;  // earliest retry of a target we would dial, if any
   std::deque<NetworkCommand> network_out_;
   std::deque<Event> events_out_;
   std::deque<Delivery> deliveries_out_;

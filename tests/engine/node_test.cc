@@ -1,0 +1,398 @@
+#include "engine/node.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_net.h"
+
+namespace mesh::engine {
+namespace {
+
+using test::TestNet;
+
+const Duration budget = Duration::from_seconds(60);
+
+bool has_log_event(const std::vector<Event>& events, const std::string& text) {
+  for (const Event& event : events) {
+    const auto* log = std::get_if<LogEvent>(&event);
+    if (log != nullptr && log->message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::vector<PeerStateEvent> state_events(const std::vector<Event>& events, const PublicKey& peer) {
+  std::vector<PeerStateEvent> out;
+  for (const Event& event : events) {
+    const auto* change = std::get_if<PeerStateEvent>(&event);
+    if (change != nullptr && change->change.key == peer) out.push_back(*change);
+  }
+  return out;
+}
+
+TEST(Node, OperationAuthoredAtAReachesCThroughB) {
+  // A — B — C: A and C know only B, and the direct link A–C is cut.
+  Config a = TestNet::default_config(0);
+  Config c = TestNet::default_config(2);
+  TestNet line;
+  a.bootstrap = {TestNet::bootstrap_to(1)};
+  c.bootstrap = {TestNet::bootstrap_to(1)};
+  line.add_node(a);
+  line.add_node(TestNet::default_config(1));
+  line.add_node(c);
+  line.block(0, 2);
+  line.start_all();
+  ASSERT_TRUE(line.drive_until([&] { return line.node(1).connected_peers().size() == 2; }, budget));
+  const Now now{line.now(), WallTime::from_unix_ms(1)};
+  const Digest key = blake2b_256(as_bytes("app1"));
+  const auto seq = line.node(0).publish(now, key, Bytes{'h', 'i'});
+  ASSERT_TRUE(seq.ok());
+  const LogId log = line.node(0).own_log();
+  ASSERT_TRUE(
+      line.drive_until([&] { return line.node(2).logs().find(log, *seq) != nullptr; }, budget));
+  const Operation* received = line.node(2).logs().find(log, *seq);
+  EXPECT_TRUE(received->verify_signature());
+  EXPECT_EQ(received->payload(), (Bytes{'h', 'i'}));
+  // The direct link stayed cut: the operation went through B.
+  const auto connected = line.node(2).connected_peers();
+  EXPECT_EQ(connected, std::vector<PublicKey>{line.identity(1).public_key()});
+}
+
+TEST(Node, PeerRecordsSpreadSoOneBootstrapAddressIsEnough) {
+  TestNet net;
+  net.add_node(TestNet::default_config(0));
+  for (std::size_t i = 1; i < 5; i++) {
+    Config config = TestNet::default_config(i);
+    config.bootstrap = {net.bootstrap_to(0)};
+    net.add_node(config);
+  }
+  net.start_all();
+  // Every node ends up connected to every other (5 <= connections_target + inbound).
+  ASSERT_TRUE(net.drive_until(
+      [&] {
+        for (std::size_t i = 0; i < net.size(); i++) {
+          if (net.node(i).connected_peers().size() != net.size() - 1) return false;
+        }
+        return true;
+      },
+      budget));
+  for (std::size_t i = 0; i < net.size(); i++) {
+    for (const PeerView& peer : net.node(i).membership().peers()) {
+      EXPECT_EQ(peer.state, PeerState::ready);
+      EXPECT_FALSE(peer.zone.empty());
+    }
+  }
+}
+
+TEST(Node, WrongNetworkIdFailsOnBothSidesWithThatReason) {
+  TestNet net;
+  Config a = TestNet::default_config(0);
+  Config b = TestNet::default_config(1);
+  b.network_id = "another-network";
+  a.bootstrap = {TestNet::bootstrap_to(1)};
+  net.add_node(a);
+  net.add_node(b);
+  net.start_all();
+  net.drive_for(Duration::from_seconds(2));
+  EXPECT_GE(net.node(0).metrics().network_id_mismatches, 1u);
+  EXPECT_GE(net.node(1).metrics().network_id_mismatches, 1u);
+  EXPECT_TRUE(has_log_event(net.events(0), "network id mismatch"));
+  EXPECT_TRUE(has_log_event(net.events(1), "network id mismatch"));
+  EXPECT_TRUE(net.node(0).connected_peers().empty());
+}
+
+TEST(Node, SilentPeerGoesNotReadyThenUnavailableThenReadyOnReturn) {
+  TestNet net;
+  Config a = TestNet::default_config(0);
+  Config b = TestNet::default_config(1);
+  for (Config* config : {&a, &b}) {
+    config->peer_suspect_after = Duration::from_seconds(5);
+    config->peer_unavailable_after = Duration::from_seconds(30);
+  }
+  a.bootstrap = {TestNet::bootstrap_to(1)};
+  net.add_node(a);
+  net.add_node(b);
+  net.start_all();
+  const PublicKey b_key = net.identity(1).public_key();
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(0).membership().state(b_key) == PeerState::ready; }, budget));
+  const Instant crashed_at = net.now();
+  net.crash(1);
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(0).membership().state(b_key) == PeerState::not_ready; }, budget));
+  const Duration to_not_ready = net.now() - crashed_at;
+  EXPECT_GE(to_not_ready, Duration::from_seconds(4));
+  EXPECT_LE(to_not_ready, Duration::from_seconds(7));
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(0).membership().state(b_key) == PeerState::unavailable; }, budget));
+  const Duration to_unavailable = net.now() - crashed_at;
+  EXPECT_GE(to_unavailable, Duration::from_seconds(29));
+  EXPECT_LE(to_unavailable, Duration::from_seconds(32));
+  net.revive(1);
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(0).membership().state(b_key) == PeerState::ready; }, budget));
+  const auto changes = state_events(net.events(0), b_key);
+  ASSERT_GE(changes.size(), 4u);
+  EXPECT_EQ(changes[changes.size() - 3].change.to, PeerState::not_ready);
+  EXPECT_EQ(changes[changes.size() - 2].change.to, PeerState::unavailable);
+  EXPECT_EQ(changes[changes.size() - 1].change.to, PeerState::ready);
+}
+
+TEST(Node, IndirectEvidenceKeepsAPeerReadyWhenOnlyTheDirectLinkIsCut) {
+  TestNet net;
+  for (std::size_t i = 0; i < 3; i++) {
+    Config config = TestNet::default_config(i);
+    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(0)};
+    net.add_node(config);
+  }
+  net.start_all();
+  const PublicKey c_key = net.identity(2).public_key();
+  ASSERT_TRUE(net.drive_until(
+      [&] {
+        return net.node(0).connected_peers().size() == 2 &&
+               net.node(1).connected_peers().size() == 2;
+      },
+      budget));
+  net.block(0, 2);
+  net.drive_for(Duration::from_seconds(20));
+  // A hears C's heartbeats through B.
+  EXPECT_EQ(net.node(0).membership().state(c_key), PeerState::ready);
+}
+
+TEST(Node, ShutdownSaysGoodbyeAndPeersSeeTheReason) {
+  TestNet net;
+  net.add_node(TestNet::default_config(0));
+  Config b = TestNet::default_config(1);
+  b.bootstrap = {net.bootstrap_to(0)};
+  net.add_node(b);
+  net.start_all();
+  ASSERT_TRUE(net.drive_until([&] { return net.node(0).connected_peers().size() == 1; }, budget));
+  net.stop(1);
+  net.drive_for(Duration::from_seconds(1));
+  EXPECT_TRUE(net.node(0).connected_peers().empty());
+  EXPECT_TRUE(has_log_event(net.events(0), "goodbye: shutdown"));
+}
+
+TEST(Node, SnapshotsBoundTheLogAndLatePeersStillConverge) {
+  TestNet net;
+  Config a = TestNet::default_config(0);
+  a.snapshot_max_log = 8;
+  net.add_node(a);
+  Config b = TestNet::default_config(1);
+  b.bootstrap = {net.bootstrap_to(0)};
+  net.add_node(b);
+  net.start(0);
+  for (int i = 0; i < 50; i++) {
+    const Now now{net.now(), WallTime::from_unix_ms(1)};
+    const std::string key = "app" + std::to_string(i % 5);
+    ASSERT_TRUE(net.node(0).publish(now, blake2b_256(as_bytes(key)), Bytes(100, 7)).ok());
+  }
+  EXPECT_LE(net.node(0).logs().tail_count(net.node(0).own_log()), 8u);
+  EXPECT_LE(net.node(0).logs().stats().operation_count, 5u + 1u + 8u + 1u);
+  net.start(1);
+  const LogId log = net.node(0).own_log();
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(1).logs().height(log) == net.node(0).logs().height(log); }, budget));
+  EXPECT_EQ(net.node(1).logs().live_operations(log).size(),
+            net.node(0).logs().live_operations(log).size());
+}
+
+TEST(Node, SameInputsGiveTheSameOutputs) {
+  // Determinism: two identical runs produce identical event logs and log heights.
+  const auto run = [] {
+    TestNet net;
+    net.add_node(TestNet::default_config(0));
+    for (std::size_t i = 1; i < 4; i++) {
+      Config config = TestNet::default_config(i);
+      config.bootstrap = {net.bootstrap_to(0)};
+      net.add_node(config);
+    }
+    net.start_all();
+    net.drive_for(Duration::from_seconds(3));
+    (void)net.node(2).publish({net.now(), WallTime::from_unix_ms(5)}, blake2b_256(as_bytes("x")),
+                              Bytes{1, 2, 3});
+    net.isolate(3);
+    net.drive_for(Duration::from_seconds(10));
+    net.heal_all();
+    net.drive_for(Duration::from_seconds(10));
+    std::string trace;
+    for (std::size_t i = 0; i < net.size(); i++) {
+      for (const Event& event : net.events(i)) {
+        if (const auto* log = std::get_if<LogEvent>(&event)) trace += log->message + "\n";
+      }
+      for (const LogHeight& height : net.node(i).logs().heights()) {
+        trace += height.log.to_string() + "@" + std::to_string(height.height) + "\n";
+      }
+    }
+    return trace;
+  };
+  const std::string first = run();
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(first, run());
+}
+
+}  // namespace
+}  // namespace mesh::engine
+
+namespace mesh::engine {
+namespace {
+
+// A peer driven by the test itself: a real Session, talking to one Node through the node's
+// driver API, so the test can send anything (forged operations, tampered frames).
+class RawPeer {
+ public:
+  RawPeer(Node& node, std::uint8_t index, Instant now)
+      : node_(node),
+        identity_(test::test_identity(index)),
+        session_(SessionOptions{
+            .initiator = true,
+            .network_digest = network_digest(node.config().network_id),
+            .identity = &identity_,
+            .hello = Hello{.identity = identity_.public_key(), .zone = "raw"},
+            .static_keypair = noise::keypair_from_secret(std::array<std::uint8_t, 32>{index}),
+            .ephemeral_keypair =
+                noise::keypair_from_secret(std::array<std::uint8_t, 32>{index, 1})}),
+        now_(now) {
+    connection_ = node_.handle_accept(clock(), "raw");
+    pump();
+  }
+
+  void pump() {
+    for (int round = 0; round < 20; round++) {
+      bool moved = false;
+      while (auto command = node_.poll_network()) {
+        if (auto* send = std::get_if<Send>(&*command); send && send->connection == connection_) {
+          session_.handle_bytes(send->bytes);
+          moved = true;
+        } else if (auto* close = std::get_if<Close>(&*command);
+                   close && close->connection == connection_) {
+          closed_reason_ = close->reason;
+        }
+      }
+      while (auto message = session_.poll_message()) received_.push_back(std::move(*message));
+      if (session_.has_outgoing()) {
+        const Bytes bytes = session_.take_outgoing();
+        node_.handle_bytes(clock(), connection_, bytes);
+        moved = true;
+      }
+      if (!moved) return;
+    }
+  }
+  void send(const Bytes& message) {
+    session_.send(message);
+    pump();
+  }
+  void send_raw(const Bytes& bytes) {
+    node_.handle_bytes(clock(), connection_, bytes);
+    pump();
+  }
+  Session& session() { return session_; }
+  const std::optional<std::string>& closed_reason() const { return closed_reason_; }
+
+ private:
+  Now clock() const { return Now{now_, WallTime::from_unix_ms(1)}; }
+  Node& node_;
+  Identity identity_;
+  Session session_;
+  Instant now_;
+  ConnectionId connection_ = 0;
+  std::vector<Bytes> received_;
+  std::optional<std::string> closed_reason_;
+};
+
+Node started_node() {
+  Node node(TestNet::default_config(0), test::test_identity(1));
+  node.handle_start(Now{Instant::from_ns(1), WallTime::from_unix_ms(1)});
+  while (node.poll_network()) {
+  }
+  return node;
+}
+
+TEST(NodeRawPeer, ForgedOperationIsDroppedCountedAndNotRelayed) {
+  Node node = started_node();
+  RawPeer attacker(node, 9, Instant::from_ns(2));
+  ASSERT_EQ(attacker.session().state(), SessionState::established);
+  // Signed by the attacker, claiming to be the node's own peer 3.
+  const Identity victim = test::test_identity(3);
+  const Identity forger = test::test_identity(9);
+  auto genuine = Operation::create(forger, {.log = {forger.public_key(), 1}}, Bytes{6, 6});
+  ASSERT_TRUE(genuine.ok());
+  Bytes op_bytes;
+  genuine->encode(op_bytes);
+  std::copy(victim.public_key().bytes.begin(), victim.public_key().bytes.end(),
+            op_bytes.begin() + 2);
+  const auto forged = Operation::decode(op_bytes);
+  ASSERT_TRUE(forged.ok());
+  Bytes message;
+  encode_operations({&forged.value()}, false, message);
+  attacker.send(message);
+  EXPECT_EQ(node.metrics().operations_rejected, 1u);
+  EXPECT_FALSE(node.logs().height({victim.public_key(), 1}).has_value());
+}
+
+TEST(NodeRawPeer, TamperedReplayedAndOversizeFramesCloseTheConnection) {
+  {
+    Node node = started_node();
+    RawPeer peer(node, 9, Instant::from_ns(2));
+    peer.session().send(as_bytes("x"));
+    Bytes wire = peer.session().take_outgoing();
+    wire.back() ^= 1;
+    peer.send_raw(wire);
+    ASSERT_TRUE(peer.closed_reason().has_value());
+    EXPECT_NE(peer.closed_reason()->find("authentication"), std::string::npos);
+  }
+  {
+    Node node = started_node();
+    RawPeer peer(node, 9, Instant::from_ns(2));
+    Bytes heights;
+    encode_heights({}, heights);
+    peer.session().send(heights);
+    const Bytes wire = peer.session().take_outgoing();
+    peer.send_raw(wire);
+    EXPECT_FALSE(peer.closed_reason().has_value());
+    peer.send_raw(wire);  // replay
+    ASSERT_TRUE(peer.closed_reason().has_value());
+  }
+  {
+    Node node = started_node();
+    RawPeer peer(node, 9, Instant::from_ns(2));
+    peer.send_raw(Bytes{0xff, 0xff, 0xff, 0x7f});
+    ASSERT_TRUE(peer.closed_reason().has_value());
+    EXPECT_NE(peer.closed_reason()->find("exceeds"), std::string::npos);
+  }
+}
+
+TEST(NodeRawPeer, MalformedMessageIsAProtocolErrorNotACrash) {
+  Node node = started_node();
+  RawPeer peer(node, 9, Instant::from_ns(2));
+  peer.send(Bytes{1, 2, 0xff, 0xff, 0xff, 0xff, 1});  // operations, absurd count
+  ASSERT_TRUE(peer.closed_reason().has_value());
+  EXPECT_NE(peer.closed_reason()->find("protocol error"), std::string::npos);
+}
+
+TEST(NodeRawPeer, UnknownMessageTypesAreSkipped) {
+  Node node = started_node();
+  RawPeer peer(node, 9, Instant::from_ns(2));
+  peer.send(Bytes{1, 77, 1, 2, 3});
+  EXPECT_FALSE(peer.closed_reason().has_value());
+  EXPECT_EQ(node.metrics().unknown_messages, 1u);
+}
+
+TEST(NodeRawPeer, RestrictedAdmissionRefusesUnknownKeys) {
+  Config config = TestNet::default_config(0);
+  config.admission = Admission::restricted;
+  config.trusted_peers = {{test::test_identity(5).public_key(), std::string("zone5")}};
+  Node node(config, test::test_identity(1));
+  node.handle_start(Now{Instant::from_ns(1), WallTime::from_unix_ms(1)});
+  while (node.poll_network()) {
+  }
+  RawPeer stranger(node, 9, Instant::from_ns(2));
+  ASSERT_TRUE(stranger.closed_reason().has_value());
+  EXPECT_NE(stranger.closed_reason()->find("key not allowed"), std::string::npos);
+  EXPECT_EQ(node.metrics().admission_refusals, 1u);
+  // A trusted key claiming another zone is refused too: the zone is bound to the key.
+  RawPeer impostor(node, 5, Instant::from_ns(3));
+  ASSERT_TRUE(impostor.closed_reason().has_value());
+  EXPECT_NE(impostor.closed_reason()->find("bound to zone 'zone5'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mesh::engine
