@@ -74,6 +74,8 @@ struct Config {
   std::size_t snapshot_max_log = 256;
   std::size_t sync_batch_operations_max = 256;
   std::size_t sync_batch_size_max = 1024 * 1024;
+  // Emit a debug event for every protocol message sent and received (transcripts, debugging).
+  bool trace_messages = false;
 
   Result<void, ConfigFailure> validate() const;
 };

@@ -58,6 +58,7 @@ Result<PeerRecord, Error<RecordError>> decode_peer_record(ByteView payload, cons
 Membership::Membership(const Config& config, const PublicKey& self)
     : self_(self),
       incarnation_(config.incarnation),
+      heartbeat_interval_(config.heartbeat_interval),
       suspect_after_(config.peer_suspect_after),
       unavailable_after_(config.peer_unavailable_after),
       admission_(config.admission) {
@@ -120,8 +121,23 @@ void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entr
   }
 }
 
+void Membership::observe(Now now) {
+  // The node gets an input at least every heartbeat interval while it runs (its own timer), so
+  // a longer gap is a stall of this process: shift the peers' clocks by it.
+  if (last_observed_ && now.monotonic - *last_observed_ > heartbeat_interval_ * 2) {
+    const Duration stall = now.monotonic - *last_observed_ - heartbeat_interval_;
+    for (auto& [key, peer] : peers_) {
+      if (peer.last_advance) {
+        peer.last_advance = std::min(*peer.last_advance + stall, now.monotonic);
+      }
+      if (peer.known_since) peer.known_since = std::min(*peer.known_since + stall, now.monotonic);
+    }
+  }
+  if (!last_observed_ || now.monotonic > *last_observed_) last_observed_ = now.monotonic;
+}
+
 void Membership::tick(Now now) {
-  (void)now;
+  observe(now);
   heartbeat_++;
   changed_.insert(self_);
 }
@@ -139,6 +155,7 @@ PeerState Membership::state_at(const Peer& peer, Instant now) const {
 }
 
 std::vector<PeerStateChange> Membership::evaluate(Now now) {
+  observe(now);
   std::vector<PeerStateChange> changes;
   for (auto& [key, peer] : peers_) {
     if (!peer.known_since) peer.known_since = now.monotonic;

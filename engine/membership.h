@@ -79,7 +79,9 @@ class Membership {
   // A completed handshake: the peer proved its key and claims zone, endpoints, incarnation.
   void handle_hello(Now now, const Hello& hello);
   void handle_liveness(Now now, const std::vector<LivenessEntry>& entries);
-  // Advances our own heartbeat counter; call once per heartbeat interval.
+  // Advances our own heartbeat counter; call once per heartbeat interval. A tick that comes
+  // much later than the interval means this process itself stalled (paused VM, long GC):
+  // the stall does not count as the peers' silence (Lifeguard's local health awareness).
   void tick(Now now);
   // Recomputes every peer's state; returns the transitions in key order.
   std::vector<PeerStateChange> evaluate(Now now);
@@ -109,11 +111,14 @@ class Membership {
     std::optional<Instant> known_since;
   };
   Peer* find_or_add(const PublicKey& key);
+  void observe(Now now);
   PeerState state_at(const Peer& peer, Instant now) const;
 
   PublicKey self_;
   std::uint64_t incarnation_;
   std::uint64_t heartbeat_ = 0;
+  std::optional<Instant> last_observed_;  // the latest input time seen by tick or evaluate
+  Duration heartbeat_interval_;
   Duration suspect_after_;
   Duration unavailable_after_;
   Admission admission_;

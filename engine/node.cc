@@ -75,6 +75,7 @@ void Node::handle_shutdown(Now now) {
 }
 
 ConnectionId Node::handle_accept(Now now, const std::string& remote_address) {
+  note_input(now);
   const ConnectionId id = next_connection_id_++;
   metrics_.connections_accepted++;
   if (phase_ != Phase::running || connections_.size() >= connections_max) {
@@ -95,6 +96,7 @@ ConnectionId Node::handle_accept(Now now, const std::string& remote_address) {
 }
 
 void Node::handle_connected(Now now, ConnectionId id) {
+  note_input(now);
   const auto found = connections_.find(id);
   if (found == connections_.end()) return;  // closed meanwhile
   Connection& connection = found->second;
@@ -108,6 +110,7 @@ void Node::handle_connected(Now now, ConnectionId id) {
 }
 
 void Node::handle_bytes(Now now, ConnectionId id, ByteView bytes) {
+  note_input(now);
   const auto found = connections_.find(id);
   if (found == connections_.end() || !found->second.session) return;
   Connection& connection = found->second;
@@ -133,6 +136,7 @@ void Node::handle_bytes(Now now, ConnectionId id, ByteView bytes) {
 }
 
 void Node::handle_closed(Now now, ConnectionId id, const std::string& reason) {
+  note_input(now);
   if (connections_.count(id) == 0) return;
   forget_connection(now, id, reason);
   maintain_connections(now);
@@ -141,6 +145,7 @@ void Node::handle_closed(Now now, ConnectionId id, const std::string& reason) {
 
 void Node::handle_timeout(Now now) {
   if (phase_ != Phase::running) return;
+  note_input(now);
   if (now.monotonic >= heartbeat_next_) on_heartbeat(now);
   if (now.monotonic >= resync_next_) on_resync(now);
   check_connection_deadlines(now);
@@ -158,6 +163,20 @@ Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key
   maybe_snapshot(now);
   flush(now);
   return operation.seq();
+}
+
+void Node::note_input(Now now) {
+  if (last_input_ && now.monotonic - *last_input_ > config_.heartbeat_interval * 2 &&
+      phase_ == Phase::running) {
+    const Duration stall = now.monotonic - *last_input_ - config_.heartbeat_interval;
+    for (auto& [id, connection] : connections_) {
+      connection.last_received = std::min(connection.last_received + stall, now.monotonic);
+      connection.opened_at = std::min(connection.opened_at + stall, now.monotonic);
+    }
+    emit(EventLevel::warn, "this node stalled for " + std::to_string(stall.ms()) +
+                               " ms; peer and link timers extended by as much");
+  }
+  if (!last_input_ || now.monotonic > *last_input_) last_input_ = now.monotonic;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -211,8 +230,7 @@ bool Node::resolve_duplicate(Now now, Connection& connection) {
   for (auto& [id, other] : connections_) {
     if (id == connection.id || other.phase != LinkPhase::established) continue;
     if (other.peer != connection.peer) continue;
-    const bool old_is_stale =
-        other.last_received + config_.heartbeat_interval * 2 < now.monotonic;
+    const bool old_is_stale = other.last_received + config_.heartbeat_interval * 2 < now.monotonic;
     const PublicKey& self = identity_.public_key();
     const PublicKey& initiator_new = connection.outbound ? self : *connection.peer;
     const PublicKey& initiator_old = other.outbound ? self : *other.peer;
@@ -238,6 +256,7 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
     return;
   }
   Message& message = decoded.value();
+  if (config_.trace_messages) trace_message("recv", "from", connection, message);
   if (auto* heights = std::get_if<HeightsMessage>(&message)) {
     on_heights(connection, *heights);
   } else if (auto* operations = std::get_if<OperationsMessage>(&message)) {
@@ -253,20 +272,18 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
   }
 }
 
+// Both sides send their heights when a connection opens and every resync interval, so each
+// side learns what the other lacks and pushes it: a heights message never needs a heights
+// reply (which could ping-pong). A side asks explicitly only when a batch was cut short or an
+// operation arrived beyond a gap.
 void Node::on_heights(Connection& connection, const HeightsMessage& message) {
-  bool they_are_ahead = false;
   for (const LogHeight& theirs : message.entries) {
     LogHeight& known = connection.remote[theirs.log];
     known.log = theirs.log;
-    known.height = std::max(known.height, theirs.height);
-    known.next_seq = std::max(known.next_seq, theirs.next_seq);
-    const auto ours = logs_.height(theirs.log);
-    if (!ours || theirs.height > ours->height || theirs.next_seq > ours->next_seq) {
-      they_are_ahead = true;
-    }
+    // Heights only grow, except when the peer restarted without its state; trust the report.
+    known.height = theirs.height;
+    known.next_seq = theirs.next_seq;
   }
-  // Everything we hold that they lack goes out in one bounded batch; they ask again if
-  // the batch was cut short.
   for (const LogHeight& ours : logs_.heights()) {
     const auto theirs = connection.remote.find(ours.log);
     if (theirs == connection.remote.end() || theirs->second.height < ours.height ||
@@ -274,7 +291,6 @@ void Node::on_heights(Connection& connection, const HeightsMessage& message) {
       connection.catch_up.insert(ours.log);
     }
   }
-  if (they_are_ahead) send_heights(connection);
 }
 
 void Node::on_operations(Now now, Connection& connection, OperationsMessage message) {
@@ -541,6 +557,11 @@ Session Node::make_session(bool initiator) {
 void Node::send_message(Connection& connection, const Bytes& message) {
   MESH_ASSERT(connection.phase == LinkPhase::established);
   metrics_.messages_sent++;
+  if (config_.trace_messages) {
+    const auto decoded = decode_message(message);
+    MESH_ASSERT(decoded.ok());  // we only send what we can decode
+    trace_message("send", "to", connection, decoded.value());
+  }
   connection.session->send(message);
 }
 
@@ -601,6 +622,34 @@ void Node::flush(Now now) {
              to_string(change.from) + " -> " + to_string(change.to));
     events_out_.push_back(PeerStateEvent{std::move(change), now.wall});
   }
+}
+
+void Node::trace_message(const char* verb, const char* preposition, const Connection& connection,
+                         const Message& message) {
+  std::string summary;
+  if (const auto* heights = std::get_if<HeightsMessage>(&message)) {
+    summary = "heights";
+    for (const LogHeight& entry : heights->entries) {
+      summary += " " + entry.log.to_string() + ":" + std::to_string(entry.height) + "/" +
+                 std::to_string(entry.next_seq);
+    }
+  } else if (const auto* operations = std::get_if<OperationsMessage>(&message)) {
+    summary = "operations";
+    for (const Operation& operation : operations->operations) {
+      summary += " " + operation.log().to_string() + "#" + std::to_string(operation.seq()) +
+                 (operation.kind() == OperationKind::snapshot ? "(snapshot)" : "");
+    }
+    if (operations->more) summary += " more";
+  } else if (const auto* liveness = std::get_if<LivenessMessage>(&message)) {
+    summary = "liveness";
+    for (const LivenessEntry& entry : liveness->entries) {
+      summary += " " + entry.peer.short_hex() + "=" + std::to_string(entry.heartbeat);
+    }
+  } else {
+    summary = std::string("goodbye ") + to_string(std::get<GoodbyeMessage>(message).reason);
+  }
+  emit(EventLevel::debug, std::string(verb) + " " + summary + " " + preposition + " " +
+                              peer_name(connection.peer, connection.address));
 }
 
 void Node::emit(EventLevel level, std::string message) {

@@ -168,6 +168,9 @@ class Node {
     std::optional<ConnectionId> connection;
   };
 
+  // Every input starts here: detects a stall of this process (no input for more than two
+  // heartbeat intervals, impossible while running) and does not count it against the links.
+  void note_input(Now now);
   // inputs, per message
   void on_established(Now now, Connection& connection);
   void on_message(Now now, Connection& connection, ByteView bytes);
@@ -195,6 +198,8 @@ class Node {
   void send_catch_up(Connection& connection);
   void flush(Now now);
   void emit(EventLevel level, std::string message);
+  void trace_message(const char* verb, const char* preposition, const Connection& connection,
+                     const Message& message);
 
   Config config_;
   Identity identity_;
@@ -212,7 +217,8 @@ class Node {
   Instant heartbeat_next_;
   Instant resync_next_;
   Instant snapshot_next_;
-  std::optional<Instant> dial_next_;  // earliest retry of a target we would dial, if any
+  std::optional<Instant> dial_next_;
+  std::optional<Instant> last_input_;  // earliest retry of a target we would dial, if any
   std::deque<NetworkCommand> network_out_;
   std::deque<Event> events_out_;
   std::deque<Delivery> deliveries_out_;

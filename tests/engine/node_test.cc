@@ -41,9 +41,7 @@ TEST(Node, OperationAuthoredAtAReachesCThroughB) {
   line.block(0, 2);
   line.start_all();
   ASSERT_TRUE(line.drive_until([&] { return line.node(1).connected_peers().size() == 2; }, budget));
-  const Now now{line.now(), WallTime::from_unix_ms(1)};
-  const Digest key = blake2b_256(as_bytes("app1"));
-  const auto seq = line.node(0).publish(now, key, Bytes{'h', 'i'});
+  const auto seq = line.publish(0, "app1", Bytes{'h', 'i'});
   ASSERT_TRUE(seq.ok());
   const LogId log = line.node(0).own_log();
   ASSERT_TRUE(
@@ -114,19 +112,19 @@ TEST(Node, SilentPeerGoesNotReadyThenUnavailableThenReadyOnReturn) {
   const PublicKey b_key = net.identity(1).public_key();
   ASSERT_TRUE(net.drive_until(
       [&] { return net.node(0).membership().state(b_key) == PeerState::ready; }, budget));
-  const Instant crashed_at = net.now();
-  net.crash(1);
+  const Instant paused_at = net.now();
+  net.pause(1);
   ASSERT_TRUE(net.drive_until(
       [&] { return net.node(0).membership().state(b_key) == PeerState::not_ready; }, budget));
-  const Duration to_not_ready = net.now() - crashed_at;
+  const Duration to_not_ready = net.now() - paused_at;
   EXPECT_GE(to_not_ready, Duration::from_seconds(4));
   EXPECT_LE(to_not_ready, Duration::from_seconds(7));
   ASSERT_TRUE(net.drive_until(
       [&] { return net.node(0).membership().state(b_key) == PeerState::unavailable; }, budget));
-  const Duration to_unavailable = net.now() - crashed_at;
+  const Duration to_unavailable = net.now() - paused_at;
   EXPECT_GE(to_unavailable, Duration::from_seconds(29));
   EXPECT_LE(to_unavailable, Duration::from_seconds(32));
-  net.revive(1);
+  net.resume(1);
   ASSERT_TRUE(net.drive_until(
       [&] { return net.node(0).membership().state(b_key) == PeerState::ready; }, budget));
   const auto changes = state_events(net.events(0), b_key);
@@ -181,9 +179,7 @@ TEST(Node, SnapshotsBoundTheLogAndLatePeersStillConverge) {
   net.add_node(b);
   net.start(0);
   for (int i = 0; i < 50; i++) {
-    const Now now{net.now(), WallTime::from_unix_ms(1)};
-    const std::string key = "app" + std::to_string(i % 5);
-    ASSERT_TRUE(net.node(0).publish(now, blake2b_256(as_bytes(key)), Bytes(100, 7)).ok());
+    ASSERT_TRUE(net.publish(0, "app" + std::to_string(i % 5), Bytes(100, 7)).ok());
   }
   EXPECT_LE(net.node(0).logs().tail_count(net.node(0).own_log()), 8u);
   EXPECT_LE(net.node(0).logs().stats().operation_count, 5u + 1u + 8u + 1u);
@@ -207,8 +203,7 @@ TEST(Node, SameInputsGiveTheSameOutputs) {
     }
     net.start_all();
     net.drive_for(Duration::from_seconds(3));
-    (void)net.node(2).publish({net.now(), WallTime::from_unix_ms(5)}, blake2b_256(as_bytes("x")),
-                              Bytes{1, 2, 3});
+    (void)net.publish(2, "x", Bytes{1, 2, 3});
     net.isolate(3);
     net.drive_for(Duration::from_seconds(10));
     net.heal_all();

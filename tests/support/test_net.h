@@ -75,9 +75,13 @@ class TestNet {
     nodes_[index]->handle_shutdown(now_of(index));
     drain(index);
   }
-  // Crash: the node vanishes without a goodbye; its connections stall, then die by timeout.
-  void crash(std::size_t index) { crashed_.insert(index); }
-  void revive(std::size_t index) { crashed_.erase(index); }
+  // Pause: the process stops (SIGSTOP, a VM freeze) without a goodbye, keeping its memory;
+  // what arrives for it waits, as in the kernel's buffers, until resume.
+  void pause(std::size_t index) { paused_.insert(index); }
+  void resume(std::size_t index) {
+    paused_.erase(index);
+    release_stalled();
+  }
 
   void block(std::size_t a, std::size_t b) { blocked_.insert({std::min(a, b), std::max(a, b)}); }
   void unblock(std::size_t a, std::size_t b) {
@@ -94,11 +98,23 @@ class TestNet {
     release_stalled();
   }
 
+  // Authors an operation at node `index` now and hands its output to the network.
+  Result<std::uint64_t, engine::OperationFailure> publish(std::size_t index, const std::string& key,
+                                                          Bytes payload) {
+    auto seq = nodes_[index]->publish(now_of(index), engine::blake2b_256(as_bytes(key)),
+                                      std::move(payload));
+    drain(index);
+    return seq;
+  }
+
   engine::Node& node(std::size_t index) { return *nodes_[index]; }
   const engine::Identity& identity(std::size_t index) const { return identities_[index]; }
   const std::vector<engine::Event>& events(std::size_t index) const { return events_[index]; }
   Instant now() const { return now_; }
   std::size_t size() const { return nodes_.size(); }
+
+  // Called for every event a node emits, with the virtual time it was emitted at.
+  std::function<void(std::size_t, Instant, const engine::Event&)> on_event;
 
   // Processes the earliest pending event; false when nothing is pending at all.
   bool step() {
@@ -113,7 +129,7 @@ class TestNet {
     if (!deadline) return false;
     now_ = std::max(now_, *deadline);
     for (std::size_t i = 0; i < nodes_.size(); i++) {
-      if (crashed_.count(i) != 0) continue;
+      if (paused_.count(i) != 0) continue;
       const auto node_deadline = nodes_[i]->next_deadline();
       if (node_deadline && *node_deadline <= now_) {
         nodes_[i]->handle_timeout(now_of(i));
@@ -176,7 +192,7 @@ class TestNet {
   std::optional<Instant> earliest_deadline() const {
     std::optional<Instant> earliest;
     for (std::size_t i = 0; i < nodes_.size(); i++) {
-      if (crashed_.count(i) != 0) continue;
+      if (paused_.count(i) != 0) continue;
       const auto deadline = nodes_[i]->next_deadline();
       if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
@@ -185,8 +201,8 @@ class TestNet {
   }
 
   bool is_blocked(std::size_t a, std::size_t b) const {
-    return blocked_.count({std::min(a, b), std::max(a, b)}) != 0 || crashed_.count(a) != 0 ||
-           crashed_.count(b) != 0;
+    return blocked_.count({std::min(a, b), std::max(a, b)}) != 0 || paused_.count(a) != 0 ||
+           paused_.count(b) != 0;
   }
 
   void schedule(Pending pending) {
@@ -212,7 +228,10 @@ class TestNet {
         on_close(index, std::get<engine::Close>(*command));
       }
     }
-    while (auto event = node.poll_event()) events_[index].push_back(std::move(*event));
+    while (auto event = node.poll_event()) {
+      if (on_event) on_event(index, now_, *event);
+      events_[index].push_back(std::move(*event));
+    }
     while (node.poll_delivery()) {
     }
   }
@@ -258,7 +277,10 @@ class TestNet {
   }
 
   void deliver(const Pending& pending) {
-    if (crashed_.count(pending.node) != 0) return;
+    if (paused_.count(pending.node) != 0) {
+      stalled_.push_back(pending);
+      return;
+    }
     engine::Node& node = *nodes_[pending.node];
     const Now now = now_of(pending.node);
     switch (pending.kind) {
@@ -291,9 +313,18 @@ class TestNet {
   void release_stalled() {
     std::vector<Pending> still;
     for (Pending& pending : stalled_) {
+      if (pending.kind == Kind::connect) {
+        if (paused_.count(pending.node) != 0) {
+          still.push_back(std::move(pending));
+        } else {
+          pending.at = now_ + options_.latency;
+          schedule(std::move(pending));
+        }
+        continue;
+      }
       const auto link = links_.find({pending.node, pending.connection});
       if (link == links_.end()) continue;  // the connection died meanwhile
-      if (is_blocked(pending.node, link->second.node)) {
+      if (is_blocked(pending.node, link->second.node) || paused_.count(pending.node) != 0) {
         still.push_back(std::move(pending));
       } else {
         pending.at = now_ + options_.latency;
@@ -314,7 +345,7 @@ class TestNet {
   std::vector<Pending> stalled_;
   std::map<Endpoint, Endpoint> links_;
   std::set<std::pair<std::size_t, std::size_t>> blocked_;
-  std::set<std::size_t> crashed_;
+  std::set<std::size_t> paused_;
   std::uint64_t sequence_ = 0;
 };
 
