@@ -58,6 +58,18 @@ Result<void, ConfigFailure> Config::validate() const {
     return invalid("sync_batch_size_max: must be 1 to " +
                    std::to_string(::mesh::engine::sync_batch_size_max));
   }
+  for (const ResourceKind& resource : resources) {
+    if (resource.version.empty() || resource.kind.empty()) {
+      return invalid("resources: version and kind are required");
+    }
+    if (resource.strategy == StrategyKind::anyapplication && resource.kind != "AnyApplication") {
+      return invalid("resources: the anyapplication strategy needs kind AnyApplication");
+    }
+  }
+  if (tombstone_retention <= Duration::zero()) return invalid("tombstone_retention: must be > 0");
+  if (write_meshpeers && meshpeer_namespace.empty()) {
+    return invalid("meshpeer_namespace: must be set when writing MeshPeers");
+  }
   if (admission == Admission::restricted && trusted_peers.empty()) {
     return invalid("admission restricted: trusted_peers must list at least one peer");
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/identity.h"
+#include "engine/kube.h"
 #include "engine/result.h"
 #include "engine/time.h"
 
@@ -76,6 +77,14 @@ struct Config {
   std::size_t sync_batch_size_max = 1024 * 1024;
   // Emit a debug event for every protocol message sent and received (transcripts, debugging).
   bool trace_messages = false;
+
+  // --- replication (engine/replication.h) ---
+  std::vector<ResourceKind> resources;
+  Duration tombstone_retention = Duration::from_seconds(600);
+  // Write a MeshPeer object (and an Event per state change) for every peer, in this namespace.
+  bool write_meshpeers = true;
+  std::string meshpeer_namespace = "default";
+  std::string reporting_instance = "mesh-controller";
 
   Result<void, ConfigFailure> validate() const;
 };

@@ -27,7 +27,11 @@ Node::Node(const Config& config, const Identity& identity)
       key_stream_(config.key_stream_seed),
       static_keypair_(noise::keypair_from_secret(key_stream_.next_key())),
       network_digest_(network_digest(config.network_id)),
-      membership_(config, identity.public_key()) {
+      membership_(config, identity.public_key()),
+      replication_(ReplicationOptions{.zone = config.zone,
+                                      .resources = config.resources,
+                                      .tombstone_retention = config.tombstone_retention}),
+      meshpeers_(config.meshpeer_namespace, config.reporting_instance) {
   MESH_ASSERT(config_.validate().ok());
   MESH_ASSERT(config_.zone.size() <= zone_size_max);
   for (const BootstrapPeer& bootstrap : config_.bootstrap) {
@@ -45,6 +49,7 @@ Node::Node(const Config& config, const Identity& identity)
 void Node::handle_start(Now now) {
   MESH_ASSERT(phase_ == Phase::created);
   phase_ = Phase::running;
+  started_at_ = now.monotonic;
   heartbeat_next_ = now.monotonic + config_.heartbeat_interval;
   resync_next_ = now.monotonic + config_.resync_interval;
   snapshot_next_ = now.monotonic + config_.snapshot_interval;
@@ -58,6 +63,13 @@ void Node::handle_start(Now now) {
   MESH_ASSERT(published.ok());
   emit(EventLevel::info, "node " + identity_.public_key().short_hex() + " started in zone " +
                              config_.zone + ", incarnation " + std::to_string(config_.incarnation));
+  if (config_.write_meshpeers) {
+    on_peer_state(now, PeerStateChange{.key = identity_.public_key(),
+                                       .zone = config_.zone,
+                                       .incarnation = config_.incarnation,
+                                       .from = PeerState::unknown,
+                                       .to = PeerState::ready});
+  }
   maintain_connections(now);
   flush(now);
 }
@@ -163,6 +175,36 @@ Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key
   maybe_snapshot(now);
   flush(now);
   return operation.seq();
+}
+
+void Node::handle_kube_watch(Now now, const KubeWatchEvent& event) {
+  if (phase_ != Phase::running) return;
+  note_input(now);
+  if (event.kind.index < config_.resources.size()) replication_.handle_watch(now, event);
+  flush(now);
+}
+
+void Node::handle_kube_relist(Now now, const KubeRelist& relist) {
+  if (phase_ != Phase::running) return;
+  note_input(now);
+  if (relist.kind.index < config_.resources.size()) replication_.handle_relist(now, relist);
+  flush(now);
+}
+
+void Node::handle_kube_result(Now now, const KubeResult& result) {
+  if (phase_ != Phase::running) return;
+  note_input(now);
+  if (result.outcome != KubeOutcome::ok) {
+    metrics_.kube_failures++;
+    emit(result.outcome == KubeOutcome::conflict ? EventLevel::debug : EventLevel::warn,
+         "kubernetes request " + std::to_string(result.id) + " failed: " + result.message);
+  }
+  if (result.id >= (RequestId{1} << 62)) {
+    if (result.outcome == KubeOutcome::ok) meshpeers_.handle_applied(result.object);
+  } else {
+    replication_.handle_result(now, result);
+  }
+  flush(now);
 }
 
 void Node::note_input(Now now) {
@@ -337,7 +379,20 @@ void Node::on_accepted(const AcceptedOperation& accepted, const Connection* sour
       emit(EventLevel::warn, record.error().message);
     }
   }
-  deliveries_out_.push_back({accepted.log, accepted.seq, accepted.kind});
+  if (config_.resources.empty()) {
+    // Nothing replicated here: operations are relayed, not interpreted.
+  } else if (accepted.kind == OperationKind::snapshot) {
+    replication_.handle_snapshot(*operation);
+  } else if (operation->key() != peer_record_key()) {
+    const bool own = accepted.log.author == identity_.public_key();
+    const auto author = membership_.peer(accepted.log.author);
+    const std::string author_zone = own ? config_.zone : author ? author->zone : std::string();
+    if (const auto handled = replication_.handle_operation(*operation, author_zone);
+        !handled.ok()) {
+      metrics_.replication_rejected++;
+      emit(EventLevel::warn, "ignored " + handled.error().message);
+    }
+  }
   // Eager push: every other neighbour that may lack it gets it at the next flush.
   for (auto& [id, connection] : connections_) {
     if (&connection == source || connection.phase != LinkPhase::established) continue;
@@ -400,10 +455,14 @@ void Node::check_connection_deadlines(Now now) {
 }
 
 void Node::maybe_snapshot(Now now) {
+  // Before every replicated kind was listed, a snapshot would withdraw our objects that we
+  // have simply not read yet (after a restart without state).
+  if (!replication_.ready()) return;
   const std::size_t tail = logs_.tail_count(own_log());
   const bool due = now.monotonic >= snapshot_next_ && tail > 1;
   if (tail < config_.snapshot_max_log && !due) return;
-  const auto snapshot = logs_.snapshot(identity_, config_.incarnation, {}, now.wall.unix_ms());
+  const auto snapshot = logs_.snapshot(identity_, config_.incarnation,
+                                       replication_.forgettable_keys(now), now.wall.unix_ms());
   if (!snapshot.ok()) {
     emit(EventLevel::error, "snapshot failed: " + snapshot.error().message);
     return;
@@ -606,6 +665,18 @@ void Node::send_catch_up(Connection& connection) {
 }
 
 void Node::flush(Now now) {
+  if (phase_ == Phase::running) pump_replication(now);
+  for (const PeerStateChange& change : membership_.evaluate(now)) {
+    emit(change.to == PeerState::ready ? EventLevel::info : EventLevel::warn,
+         "peer " + change.key.short_hex() + " (zone " + change.zone + ") " +
+             to_string(change.from) + " -> " + to_string(change.to));
+    events_out_.push_back(PeerStateEvent{change, now.wall});
+    if (phase_ == Phase::running) on_peer_state(now, change);
+  }
+  if (phase_ == Phase::running) {
+    update_zone_liveness(now);
+    pump_replication(now);  // takeovers decided just now publish at once
+  }
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established && !connection.catch_up.empty()) {
       send_catch_up(connection);
@@ -616,12 +687,69 @@ void Node::flush(Now now) {
       network_out_.push_back(Send{id, std::move(bytes)});
     }
   }
-  for (PeerStateChange& change : membership_.evaluate(now)) {
-    emit(change.to == PeerState::ready ? EventLevel::info : EventLevel::warn,
-         "peer " + change.key.short_hex() + " (zone " + change.zone + ") " +
-             to_string(change.from) + " -> " + to_string(change.to));
-    events_out_.push_back(PeerStateEvent{std::move(change), now.wall});
+}
+
+void Node::pump_replication(Now now) {
+  // Each round authors what replication published; our own operations come back through
+  // on_accepted like anyone's. Bounded: a publication only follows a change of state.
+  for (int round = 0; round < 16; round++) {
+    replication_.reconcile(now);
+    bool published = false;
+    while (auto publication = replication_.poll_publication()) {
+      const auto operation = logs_.append(identity_, config_.incarnation, publication->key,
+                                          std::move(publication->payload), now.wall.unix_ms());
+      if (!operation.ok()) {
+        emit(EventLevel::error, "cannot publish: " + operation.error().message);
+        continue;
+      }
+      metrics_.operations_authored++;
+      on_accepted({operation->log(), operation->seq(), operation->kind()}, nullptr);
+      published = true;
+    }
+    if (!published) break;
   }
+  while (auto request = replication_.poll_request()) {
+    metrics_.kube_requests++;
+    kube_out_.push_back(std::move(*request));
+  }
+  maybe_snapshot(now);
+}
+
+void Node::on_peer_state(Now now, const PeerStateChange& change) {
+  if (!config_.write_meshpeers) return;
+  const auto peer = membership_.peer(change.key);
+  const bool self = change.key == identity_.public_key();
+  const MeshPeerView view{.key = change.key,
+                          .zone = change.zone,
+                          .endpoints = self ? config_.advertised_endpoints
+                                            : (peer ? peer->endpoints : std::vector<std::string>{}),
+                          .incarnation = change.incarnation,
+                          .state = change.to};
+  for (KubeRequest& request : meshpeers_.update(now.wall, view, change.from != change.to)) {
+    request.id = next_meshpeer_request_++;
+    metrics_.kube_requests++;
+    kube_out_.push_back(std::move(request));
+  }
+}
+
+// Which zones are alive, for takeovers: a zone is alive while any of its peers is not
+// Unavailable. Zones we never heard of count as alive until we have been up long enough to
+// have heard of them.
+void Node::update_zone_liveness(Now now) {
+  ZoneLiveness liveness;
+  liveness.unknown_zones_alive = now.monotonic - started_at_ < config_.peer_unavailable_after;
+  liveness.zones[config_.zone] = true;
+  for (const PeerView& peer : membership_.peers()) {
+    if (peer.zone.empty()) continue;
+    bool& alive = liveness.zones[peer.zone];
+    alive = alive || peer.state != PeerState::unavailable;
+  }
+  if (zone_liveness_ && zone_liveness_->zones == liveness.zones &&
+      zone_liveness_->unknown_zones_alive == liveness.unknown_zones_alive) {
+    return;
+  }
+  zone_liveness_ = liveness;
+  replication_.handle_liveness(now, liveness);
 }
 
 void Node::trace_message(const char* verb, const char* preposition, const Connection& connection,
@@ -670,11 +798,11 @@ std::optional<Event> Node::poll_event() {
   return event;
 }
 
-std::optional<Delivery> Node::poll_delivery() {
-  if (deliveries_out_.empty()) return std::nullopt;
-  const Delivery delivery = deliveries_out_.front();
-  deliveries_out_.pop_front();
-  return delivery;
+std::optional<KubeRequest> Node::poll_kube() {
+  if (kube_out_.empty()) return std::nullopt;
+  KubeRequest request = std::move(kube_out_.front());
+  kube_out_.pop_front();
+  return request;
 }
 
 std::optional<Instant> Node::next_deadline() const {
@@ -689,6 +817,7 @@ std::optional<Instant> Node::next_deadline() const {
   }
   if (dial_next_) next = std::min(next, *dial_next_);
   if (const auto transition = membership_.next_transition()) next = std::min(next, *transition);
+  if (const auto retry = replication_.next_deadline()) next = std::min(next, *retry);
   return next;
 }
 

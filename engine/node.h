@@ -8,11 +8,15 @@
 // established, bytes received, a connection closed, a deadline passed; publish (an operation
 // authored here).
 //
+// Kubernetes inputs: watch events and relists of the replicated kinds, and the results of the
+// writes the node asked for.
+//
 // Outputs, drained after every input in this order:
 //   1. poll_network() until empty: Dial, Send, Close, in the order they must happen (a Close
 //      follows the Send of its Goodbye).
-//   2. poll_event() until empty: log events and peer-state changes.
-//   3. next_deadline(): when to call handle_timeout next (calling it early or twice is
+//   2. poll_kube() until empty: Kubernetes writes, each answered later by handle_kube_result.
+//   3. poll_event() until empty: log events and peer-state changes.
+//   4. next_deadline(): when to call handle_timeout next (calling it early or twice is
 //      harmless).
 //
 // Connections: the node numbers every connection (ConnectionId). For an outbound one it emits
@@ -36,10 +40,13 @@
 #include "engine/config.h"
 #include "engine/crypto.h"
 #include "engine/identity.h"
+#include "engine/kube.h"
 #include "engine/log_store.h"
 #include "engine/membership.h"
+#include "engine/meshpeer.h"
 #include "engine/noise.h"
 #include "engine/prng.h"
+#include "engine/replication.h"
 #include "engine/session.h"
 #include "engine/time.h"
 #include "engine/wire.h"
@@ -98,13 +105,9 @@ struct NodeMetrics {
   std::uint64_t operations_rejected = 0;
   std::uint64_t operations_obsolete = 0;
   std::uint64_t snapshots_authored = 0;
-};
-
-// An accepted data or snapshot operation, for the layer above (replication).
-struct Delivery {
-  LogId log;
-  std::uint64_t seq = 0;
-  OperationKind kind = OperationKind::data;
+  std::uint64_t replication_rejected = 0;  // payloads that failed validation
+  std::uint64_t kube_requests = 0;
+  std::uint64_t kube_failures = 0;
 };
 
 class Node {
@@ -121,11 +124,14 @@ class Node {
   void handle_timeout(Now now);
   // Authors a data operation in our own log and spreads it.
   Result<std::uint64_t, OperationFailure> publish(Now now, const Digest& key, Bytes payload);
+  void handle_kube_watch(Now now, const KubeWatchEvent& event);
+  void handle_kube_relist(Now now, const KubeRelist& relist);
+  void handle_kube_result(Now now, const KubeResult& result);
 
   // --- outputs ---
   std::optional<NetworkCommand> poll_network();
+  std::optional<KubeRequest> poll_kube();
   std::optional<Event> poll_event();
-  std::optional<Delivery> poll_delivery();
   std::optional<Instant> next_deadline() const;
 
   // --- getters ---
@@ -135,6 +141,7 @@ class Node {
   const LogStore& logs() const { return logs_; }
   const Membership& membership() const { return membership_; }
   const NodeMetrics& metrics() const { return metrics_; }
+  const Replication& replication() const { return replication_; }
   // Peers with an established connection, sorted.
   std::vector<PublicKey> connected_peers() const;
   bool running() const { return phase_ == Phase::running; }
@@ -198,6 +205,10 @@ class Node {
   void send_catch_up(Connection& connection);
   void flush(Now now);
   void emit(EventLevel level, std::string message);
+  // Lets replication publish, merge and reconcile until it has nothing more to say.
+  void pump_replication(Now now);
+  void on_peer_state(Now now, const PeerStateChange& change);
+  void update_zone_liveness(Now now);
   void trace_message(const char* verb, const char* preposition, const Connection& connection,
                      const Message& message);
 
@@ -221,7 +232,12 @@ class Node {
   std::optional<Instant> last_input_;  // earliest retry of a target we would dial, if any
   std::deque<NetworkCommand> network_out_;
   std::deque<Event> events_out_;
-  std::deque<Delivery> deliveries_out_;
+  std::deque<KubeRequest> kube_out_;
+  Replication replication_;
+  MeshPeerWriter meshpeers_;
+  RequestId next_meshpeer_request_ = RequestId{1} << 62;  // apart from replication's ids
+  std::optional<ZoneLiveness> zone_liveness_;
+  Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
 };
 

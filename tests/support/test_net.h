@@ -54,6 +54,7 @@ class TestNet {
     identities_.push_back(test_identity(static_cast<std::uint8_t>(index + 1)));
     nodes_.push_back(std::make_unique<engine::Node>(config, identities_.back()));
     events_.emplace_back();
+    kube_requests_.emplace_back();
     return index;
   }
 
@@ -110,6 +111,10 @@ class TestNet {
   engine::Node& node(std::size_t index) { return *nodes_[index]; }
   const engine::Identity& identity(std::size_t index) const { return identities_[index]; }
   const std::vector<engine::Event>& events(std::size_t index) const { return events_[index]; }
+  // Kubernetes writes the node asked for (no API server here: nobody answers them).
+  const std::vector<engine::KubeRequest>& kube_requests(std::size_t index) const {
+    return kube_requests_[index];
+  }
   Instant now() const { return now_; }
   std::size_t size() const { return nodes_.size(); }
 
@@ -232,8 +237,7 @@ class TestNet {
       if (on_event) on_event(index, now_, *event);
       events_[index].push_back(std::move(*event));
     }
-    while (node.poll_delivery()) {
-    }
+    while (auto request = node.poll_kube()) kube_requests_[index].push_back(std::move(*request));
   }
 
   void on_dial(std::size_t from, const engine::Dial& dial) {
@@ -341,6 +345,7 @@ class TestNet {
   std::vector<engine::Identity> identities_;
   std::vector<std::unique_ptr<engine::Node>> nodes_;
   std::vector<std::vector<engine::Event>> events_;
+  std::vector<std::vector<engine::KubeRequest>> kube_requests_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   std::vector<Pending> stalled_;
   std::map<Endpoint, Endpoint> links_;

@@ -1,0 +1,29 @@
+// JSON helpers for payloads and Kubernetes objects: bounded parsing and canonical text.
+//
+// parse_json refuses input over a size limit before parsing and documents nested deeper than
+// a depth limit while parsing (nlohmann's text parser keeps its own stack, and its callback
+// sees every depth), so a hostile payload can cost neither memory nor the stack. Canonical text
+// (sorted keys, no spaces: nlohmann's objects are std::map) is what hashes and comparisons use.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/kube.h"
+#include "engine/result.h"
+
+namespace mesh::engine {
+
+inline constexpr std::size_t json_depth_max = 64;
+
+enum class JsonError { too_large, too_deep, malformed };
+
+Result<Json, Error<JsonError>> parse_json(std::string_view text, std::size_t size_max);
+std::string canonical(const Json& value);
+
+// Reads a string at a JSON pointer-like path of object keys; "" when absent or not a string.
+std::string string_at(const Json& object, std::initializer_list<const char*> path);
+// The value at a path of object keys, or null.
+const Json& value_at(const Json& object, std::initializer_list<const char*> path);
+
+}  // namespace mesh::engine

@@ -1,0 +1,589 @@
+#include "engine/replication.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "engine/json_util.h"
+#include "engine/limits.h"
+
+namespace mesh::engine {
+
+namespace {
+
+constexpr int payload_version = 1;
+
+std::uint64_t resource_version_of(const Json& object) {
+  const std::string text = string_at(object, {"metadata", "resourceVersion"});
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() ? value : 0;
+}
+
+bool is_being_deleted(const Json& object) {
+  return !value_at(object, {"metadata", "deletionTimestamp"}).is_null();
+}
+
+struct ParsedPayload {
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+  std::string zone;
+  bool owner_part = true;
+  std::uint64_t generation = 0;
+  std::int64_t epoch = 0;
+  std::string owner;
+  bool deleted = false;
+  Json content;
+};
+
+Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operation) {
+  const auto malformed = [&](const std::string& what) {
+    return fail(PayloadError::malformed, "operation " + operation.log().to_string() + "#" +
+                                             std::to_string(operation.seq()) + ": " + what);
+  };
+  auto parsed_json = parse_json(as_text(operation.payload()), operation_payload_size_max);
+  if (!parsed_json.ok()) return malformed(parsed_json.error().message);
+  const Json& json = parsed_json.value();
+  if (!json.is_object() || value_at(json, {"v"}) != payload_version) {
+    return malformed("not a version 1 replication payload");
+  }
+  ParsedPayload out;
+  out.kind = string_at(json, {"kind"});
+  out.namespace_name = string_at(json, {"ns"});
+  out.name = string_at(json, {"name"});
+  out.zone = string_at(json, {"zone"});
+  const std::string part = string_at(json, {"part"});
+  const Json& generation = value_at(json, {"gen"});
+  if (out.kind.empty() || out.name.empty() || out.zone.empty() || out.name.size() > 253 ||
+      out.namespace_name.size() > 63 || (part != "owner" && part != "zone") ||
+      !generation.is_number_unsigned() || generation.get<std::uint64_t>() == 0) {
+    return malformed("missing or invalid kind, name, zone, part or generation");
+  }
+  out.generation = generation.get<std::uint64_t>();
+  out.owner_part = part == "owner";
+  if (out.owner_part) {
+    const Json& epoch = value_at(json, {"epoch"});
+    const Json& deleted = value_at(json, {"deleted"});
+    out.owner = string_at(json, {"owner"});
+    if (!epoch.is_number_integer() || !deleted.is_boolean() || out.owner.empty()) {
+      return malformed("owner part without epoch, deleted or owner");
+    }
+    out.epoch = epoch.get<std::int64_t>();
+    out.deleted = deleted.get<bool>();
+  }
+  out.content = value_at(json, {out.owner_part ? "content" : "entry"});
+  if (!out.content.is_object()) return malformed("content is not an object");
+  return out;
+}
+
+}  // namespace
+
+bool ZoneLiveness::alive(const std::string& zone) const {
+  const auto found = zones.find(zone);
+  return found == zones.end() ? unknown_zones_alive : found->second;
+}
+
+Replication::Replication(ReplicationOptions options) : options_(std::move(options)) {
+  MESH_ASSERT(!options_.zone.empty());
+  for (const ResourceKind& kind : options_.resources) {
+    strategies_.push_back(make_strategy(kind.strategy));
+  }
+  MESH_ASSERT(strategies_.size() == options_.resources.size());
+}
+
+// ------------------------------------------------------------------------------------------
+// The merge order
+
+bool Replication::owner_less(const OwnerVersion& a, const OwnerVersion& b) {
+  if (a.generation != b.generation) return a.generation < b.generation;
+  if (a.deleted != b.deleted) return !a.deleted;  // a delete beats every live part
+  if (a.epoch != b.epoch) return a.epoch < b.epoch;
+  // Equal epochs in two zones (a split brain's takeovers): the smaller zone name wins.
+  if (a.zone != b.zone) return a.zone > b.zone;
+  if (a.incarnation != b.incarnation) return a.incarnation < b.incarnation;
+  if (a.seq != b.seq) return a.seq < b.seq;
+  return a.author < b.author;
+}
+
+const Replication::OwnerCandidate* Replication::winner(const Entry& entry) const {
+  const OwnerCandidate* best = nullptr;
+  for (const auto& [author, candidate] : entry.owners) {
+    if (best == nullptr || owner_less(best->version, candidate.version)) best = &candidate;
+  }
+  return best;
+}
+
+const Replication::ZoneCandidate* Replication::zone_winner(const Entry& entry,
+                                                           const std::string& zone,
+                                                           std::uint64_t generation) const {
+  const auto found = entry.zones.find(zone);
+  if (found == entry.zones.end()) return nullptr;
+  const ZoneCandidate* best = nullptr;
+  for (const auto& [author, candidate] : found->second) {
+    if (candidate.generation != generation) continue;
+    const auto key = [](const ZoneCandidate& c) {
+      return std::tie(c.incarnation, c.seq, c.author);
+    };
+    if (best == nullptr || key(*best) < key(candidate)) best = &candidate;
+  }
+  return best;
+}
+
+std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) const {
+  const OwnerCandidate* best = winner(entry);
+  if (best == nullptr) {
+    if (!entry.retired) return std::nullopt;
+    ReplicatedObject retired;
+    retired.deleted = true;
+    return retired;
+  }
+  ReplicatedObject object;
+  object.generation = best->version.generation;
+  object.deleted = best->version.deleted;
+  object.epoch = best->version.epoch;
+  object.owner_zone = best->version.zone;
+  object.content = best->content;
+  if (!object.deleted) {
+    for (const auto& [zone, candidates] : entry.zones) {
+      if (const ZoneCandidate* part = zone_winner(entry, zone, object.generation)) {
+        object.zones[zone] = part->entry;
+      }
+    }
+  }
+  return object;
+}
+
+// ------------------------------------------------------------------------------------------
+// The mesh
+
+Result<void, Error<PayloadError>> Replication::handle_operation(const Operation& operation,
+                                                                const std::string& author_zone) {
+  auto parsed = parse_payload(operation);
+  if (!parsed.ok()) {
+    stats_.rejected_operations++;
+    return fail(std::move(parsed).error());
+  }
+  ParsedPayload& payload = parsed.value();
+  const auto kind = std::find_if(options_.resources.begin(), options_.resources.end(),
+                                 [&](const ResourceKind& k) { return k.id() == payload.kind; });
+  if (kind == options_.resources.end()) {
+    stats_.rejected_operations++;
+    return fail(PayloadError::unknown_kind,
+                "operation for kind " + payload.kind + ", which this zone does not replicate");
+  }
+  // A zone writes only as itself: its record (or admission) binds its zone to its key.
+  if (!author_zone.empty() && author_zone != payload.zone) {
+    stats_.rejected_operations++;
+    return fail(PayloadError::wrong_zone,
+                "author of zone " + author_zone + " published a part as zone " + payload.zone);
+  }
+  Entry& entry = entry_for(static_cast<std::size_t>(kind - options_.resources.begin()),
+                           payload.namespace_name, payload.name);
+  const PublicKey& author = operation.log().author;
+  const auto newer = [&](std::uint64_t incarnation, std::uint64_t seq) {
+    return std::make_pair(operation.log().incarnation, operation.seq()) >
+           std::make_pair(incarnation, seq);
+  };
+  if (payload.owner_part) {
+    const auto existing = entry.owners.find(author);
+    if (existing != entry.owners.end() &&
+        !newer(existing->second.version.incarnation, existing->second.version.seq)) {
+      return {};
+    }
+    if (payload.zone == options_.zone) entry.takeover_pending = false;
+    entry.owners[author] = OwnerCandidate{
+        OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
+                     operation.log().incarnation, operation.seq(), author},
+        operation.key(), std::move(payload.content)};
+    entry.retired = false;
+  } else {
+    auto& by_author = entry.zones[payload.zone];
+    const auto existing = by_author.find(author);
+    if (existing != by_author.end() && !newer(existing->second.incarnation, existing->second.seq)) {
+      return {};
+    }
+    by_author[author] =
+        ZoneCandidate{payload.generation, operation.log().incarnation, operation.seq(), author,
+                      operation.key(),    std::move(payload.content)};
+  }
+  entry.dirty = true;
+  consider_takeover(entry);
+  return {};
+}
+
+void Replication::handle_snapshot(const Operation& snapshot) {
+  MESH_ASSERT(snapshot.kind() == OperationKind::snapshot);
+  const auto entries = decode_snapshot_payload(snapshot.payload(), snapshot.seq());
+  if (!entries.ok()) return;  // the log store refuses malformed snapshots before us
+  std::set<Digest> live;
+  for (const SnapshotEntry& entry : entries.value()) live.insert(entry.key);
+  const PublicKey& author = snapshot.log().author;
+  const auto withdrawn = [&](std::uint64_t incarnation, std::uint64_t seq, const Digest& key) {
+    const bool older = std::make_pair(incarnation, seq) <
+                       std::make_pair(snapshot.log().incarnation, snapshot.seq());
+    return older && live.count(key) == 0;
+  };
+  for (auto& [key, entry] : entries_) {
+    const auto owner = entry.owners.find(author);
+    if (owner != entry.owners.end() && withdrawn(owner->second.version.incarnation,
+                                                 owner->second.version.seq, owner->second.key)) {
+      entry.owners.erase(owner);
+      entry.dirty = true;
+      if (entry.owners.empty()) entry.retired = true;
+    }
+    for (auto& [zone, by_author] : entry.zones) {
+      const auto part = by_author.find(author);
+      if (part != by_author.end() &&
+          withdrawn(part->second.incarnation, part->second.seq, part->second.key)) {
+        by_author.erase(part);
+        entry.dirty = true;
+      }
+    }
+  }
+}
+
+void Replication::handle_liveness(Now now, const ZoneLiveness& liveness) {
+  (void)now;
+  liveness_ = liveness;
+  for (auto& [key, entry] : entries_) consider_takeover(entry);
+}
+
+// Takeover: when the owner zone is Unavailable, the first alive placement zone (else the first
+// alive zone we know) claims the object at epoch + 1. Every zone decides alone; if two claim
+// at once, the merge order picks one and the other follows.
+void Replication::consider_takeover(Entry& entry) {
+  if (!strategy(entry).has_zone_parts()) return;  // only AnyApplication moves ownership
+  if (entry.takeover_pending) return;
+  const OwnerCandidate* best = winner(entry);
+  if (best == nullptr || best->version.deleted || liveness_.alive(best->version.zone)) return;
+  std::vector<std::string> candidates;
+  for (const std::string& zone : strategy(entry).placements(best->content)) {
+    if (liveness_.alive(zone)) candidates.push_back(zone);
+  }
+  if (candidates.empty()) {
+    for (const auto& [zone, alive] : liveness_.zones) {
+      if (alive) candidates.push_back(zone);
+    }
+    candidates.push_back(options_.zone);
+    std::sort(candidates.begin(), candidates.end());
+  }
+  if (candidates.front() != options_.zone) return;
+  const std::int64_t epoch = best->version.epoch + 1;
+  const Json content = strategy(entry).with_owner(best->content, options_.zone, epoch);
+  stats_.takeovers++;
+  entry.takeover_pending = true;
+  publish_owner(entry, best->version.generation, false, epoch, options_.zone, content);
+}
+
+void Replication::publish_owner(Entry& entry, std::uint64_t generation, bool deleted,
+                                std::int64_t epoch, const std::string& owner_zone,
+                                const Json& content) {
+  const Json payload = {{"v", payload_version},       {"kind", options_.resources[entry.kind].id()},
+                        {"ns", entry.namespace_name}, {"name", entry.name},
+                        {"zone", options_.zone},      {"part", "owner"},
+                        {"gen", generation},          {"epoch", epoch},
+                        {"owner", owner_zone},        {"deleted", deleted},
+                        {"content", content}};
+  const std::string text = canonical(payload);
+  publications_.push_back({part_key(entry, "owner"), Bytes(text.begin(), text.end())});
+  stats_.publications++;
+}
+
+void Replication::publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry) {
+  const Json payload = {{"v", payload_version},       {"kind", options_.resources[entry.kind].id()},
+                        {"ns", entry.namespace_name}, {"name", entry.name},
+                        {"zone", options_.zone},      {"part", "zone"},
+                        {"gen", generation},          {"entry", zone_entry}};
+  const std::string text = canonical(payload);
+  publications_.push_back({part_key(entry, "zone"), Bytes(text.begin(), text.end())});
+  stats_.publications++;
+}
+
+Digest Replication::part_key(const Entry& entry, const char* part) const {
+  const std::string text = options_.resources[entry.kind].id() + "/" + entry.namespace_name + "/" +
+                           entry.name + "#" + part;
+  return blake2b_256(as_bytes(text));
+}
+
+Replication::Entry& Replication::entry_for(std::size_t kind, const std::string& namespace_name,
+                                           const std::string& name) {
+  Entry& entry = entries_[{kind, namespace_name, name}];
+  entry.kind = kind;
+  entry.namespace_name = namespace_name;
+  entry.name = name;
+  return entry;
+}
+
+// ------------------------------------------------------------------------------------------
+// Local Kubernetes
+
+void Replication::handle_watch(Now now, const KubeWatchEvent& event) {
+  MESH_ASSERT(event.kind.index < options_.resources.size());
+  const std::string namespace_name = string_at(event.object, {"metadata", "namespace"});
+  const std::string name = string_at(event.object, {"metadata", "name"});
+  if (name.empty()) return;  // not an object; the driver validates what it feeds us
+  Entry& entry = entry_for(event.kind.index, namespace_name, name);
+  if (event.type == WatchEventType::deleted) {
+    on_local_delete(now, entry);
+  } else {
+    on_local_object(now, entry, event.object);
+  }
+}
+
+void Replication::handle_relist(Now now, const KubeRelist& relist) {
+  MESH_ASSERT(relist.kind.index < options_.resources.size());
+  const std::size_t kind = relist.kind.index;
+  std::set<std::pair<std::string, std::string>> present;
+  for (const Json& object : relist.objects) {
+    const std::string namespace_name = string_at(object, {"metadata", "namespace"});
+    const std::string name = string_at(object, {"metadata", "name"});
+    if (name.empty()) continue;
+    present.insert({namespace_name, name});
+    on_local_object(now, entry_for(kind, namespace_name, name), object);
+  }
+  // Objects deleted while the watch was down are deletes too (the seed never sent them).
+  for (auto& [key, entry] : entries_) {
+    if (entry.kind != kind || !entry.local) continue;
+    if (present.count({entry.namespace_name, entry.name}) == 0) on_local_delete(now, entry);
+  }
+  listed_kinds_.insert(kind);
+}
+
+// A local object appeared or changed: publish the parts this zone owns that changed.
+void Replication::on_local_object(Now now, Entry& entry, const Json& object) {
+  (void)now;
+  update_local(entry, object);
+  entry.dirty = true;
+  const Json& local = *entry.local;
+  if (is_being_deleted(local)) return;  // the DELETED event decides
+  const Strategy& s = strategy(entry);
+  const OwnerCandidate* best = winner(entry);
+  const std::uint64_t local_generation = declared_generation(local);
+  std::uint64_t generation = local_generation;
+  if (best == nullptr) {
+    if (generation == 0) generation = 1;
+  } else if (best->version.deleted) {
+    // A fresh object (no generation of ours) under a tombstone is a re-creation.
+    if (local_generation == 0) generation = best->version.generation + 1;
+  } else if (local_generation == 0) {
+    generation = best->version.generation;
+  }
+  const bool stale = best != nullptr && generation < best->version.generation;
+  if (!stale && s.declared_owner(local, options_.zone) == options_.zone) {
+    const Json content = s.owner_content(local);
+    const std::int64_t epoch = s.declared_epoch(local);
+    const bool new_generation = best == nullptr || generation > best->version.generation;
+    const bool ours = best != nullptr && best->version.zone == options_.zone &&
+                      !best->version.deleted && epoch >= best->version.epoch &&
+                      canonical(content) != canonical(best->content);
+    // A higher epoch than the winner's is an explicit claim (an operator moved ownership).
+    const bool claim = best != nullptr && !best->version.deleted &&
+                       best->version.zone != options_.zone && epoch > best->version.epoch;
+    if (new_generation || ours || claim) {
+      publish_owner(entry, generation, false, epoch, options_.zone, content);
+    }
+  }
+  if (stale || !s.has_zone_parts()) return;
+  const auto entries = s.zone_entries(local);
+  const auto own = entries.find(options_.zone);
+  if (own == entries.end()) return;
+  const ZoneCandidate* current = zone_winner(entry, options_.zone, generation);
+  if (current == nullptr || canonical(current->entry) != canonical(own->second)) {
+    publish_zone(entry, generation, own->second);
+  }
+}
+
+// The local object is gone. The owner zone's delete spreads as a tombstone; a delete anywhere
+// else is undone by reconcile, because the owner decides an object's life.
+void Replication::on_local_delete(Now now, Entry& entry) {
+  (void)now;
+  entry.local.reset();
+  entry.dirty = true;
+  const OwnerCandidate* best = winner(entry);
+  if (best == nullptr || best->version.deleted || best->version.zone != options_.zone) return;
+  publish_owner(entry, best->version.generation, true, best->version.epoch, options_.zone,
+                best->content);
+}
+
+void Replication::update_local(Entry& entry, const Json& object) {
+  // A write result and a watch event can arrive in either order: keep the newer.
+  if (entry.local && resource_version_of(*entry.local) > resource_version_of(object)) return;
+  entry.local = object;
+}
+
+void Replication::handle_result(Now now, const KubeResult& result) {
+  const auto found = requests_.find(result.id);
+  if (found == requests_.end()) return;
+  const auto entry_it = entries_.find(found->second);
+  requests_.erase(found);
+  if (entry_it == entries_.end()) return;
+  Entry& entry = entry_it->second;
+  entry.inflight.reset();
+  entry.dirty = true;
+  switch (result.outcome) {
+    case KubeOutcome::ok:
+      entry.conflicts = 0;
+      entry.backoff = Duration::zero();
+      if (result.object.is_object() && !result.object.empty()) update_local(entry, result.object);
+      break;
+    case KubeOutcome::not_found: entry.local.reset(); break;
+    case KubeOutcome::conflict:
+      stats_.conflicts++;
+      on_failure(now, entry, true);
+      break;
+    case KubeOutcome::gone:
+    case KubeOutcome::error: on_failure(now, entry, false); break;
+  }
+}
+
+void Replication::on_failure(Now now, Entry& entry, bool conflict) {
+  // A 409 means our view of the local object is stale: the watch brings the new one and we
+  // merge again. Past the bound, back off instead of spinning; the object stays due.
+  if (conflict && ++entry.conflicts <= options_.conflict_retries_max) return;
+  entry.backoff = entry.backoff == Duration::zero()
+                      ? options_.retry_backoff_min
+                      : std::min(entry.backoff * 2, options_.retry_backoff_max);
+  entry.retry_at = now.monotonic + entry.backoff;
+}
+
+void Replication::reconcile(Now now) {
+  for (auto& [key, entry] : entries_) {
+    if (!entry.dirty || entry.inflight || now.monotonic < entry.retry_at) continue;
+    reconcile_entry(now, entry);
+  }
+}
+
+void Replication::reconcile_entry(Now now, Entry& entry) {
+  entry.dirty = false;
+  const std::optional<ReplicatedObject> desired = materialize(entry);
+  if (!desired) return;  // nothing known from the mesh yet: leave local objects alone
+  if (desired->deleted) {
+    if (!entry.deleted_seen_at) entry.deleted_seen_at = now.monotonic;
+    if (!entry.local || is_being_deleted(*entry.local)) return;
+    // Never delete a newer local generation (a re-creation not yet merged back).
+    if (declared_generation(*entry.local) > desired->generation) return;
+    request(entry, KubeVerb::remove, Json());
+    return;
+  }
+  entry.deleted_seen_at.reset();
+  if (entry.local && is_being_deleted(*entry.local)) return;
+  if (!entry.local) {
+    request(
+        entry, KubeVerb::apply,
+        strategy(entry).main_body(options_.resources[entry.kind], entry.namespace_name, entry.name,
+                                  desired->content, desired->generation, desired->owner_zone));
+    return;
+  }
+  (void)reconcile_existing(entry, *desired);
+}
+
+// Brings an existing local object to the replicated state: first the main resource, then the
+// status. Returns true when a request was made.
+bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desired) {
+  const Strategy& s = strategy(entry);
+  const Json& local = *entry.local;
+  if (declared_generation(local) > desired.generation) return false;  // newer, not merged yet
+  const ResourceKind& kind = options_.resources[entry.kind];
+  Json main = s.main_body(kind, entry.namespace_name, entry.name, desired.content,
+                          desired.generation, desired.owner_zone);
+  const Json local_main = s.main_body(kind, entry.namespace_name, entry.name,
+                                      s.owner_content(local), declared_generation(local),
+                                      string_at(local, {"metadata", "labels", owner_zone_label}));
+  if (canonical(main) != canonical(local_main)) {
+    main["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
+    request(entry, KubeVerb::apply, std::move(main));
+    return true;
+  }
+  // Status: the owner's ownership, every other zone's entry, our own entry as it is here
+  // (our local controller owns it).
+  std::map<std::string, Json> zones = desired.zones;
+  const auto local_zones = s.zone_entries(local);
+  zones.erase(options_.zone);
+  if (const auto own = local_zones.find(options_.zone); own != local_zones.end()) {
+    zones[options_.zone] = own->second;
+  }
+  auto status = s.status_body(kind, entry.namespace_name, entry.name, desired.content, zones);
+  if (!status) return false;
+  const auto local_status =
+      s.status_body(kind, entry.namespace_name, entry.name, s.owner_content(local), local_zones);
+  if (local_status && canonical(*status) == canonical(*local_status)) return false;
+  (*status)["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
+  request(entry, KubeVerb::apply_status, std::move(*status));
+  return true;
+}
+
+void Replication::request(Entry& entry, KubeVerb verb, Json body) {
+  MESH_ASSERT(!entry.inflight.has_value());
+  const ResourceKind& kind = options_.resources[entry.kind];
+  KubeRequest request{.id = next_request_id_++,
+                      .verb = verb,
+                      .kind = KubeKind::resource(entry.kind),
+                      .api_version = kind.api_version(),
+                      .kind_name = kind.kind,
+                      .namespace_name = entry.namespace_name,
+                      .name = entry.name,
+                      .body = std::move(body)};
+  if (verb == KubeVerb::remove && entry.local) {
+    request.uid = string_at(*entry.local, {"metadata", "uid"});
+  }
+  entry.inflight = request.id;
+  requests_[request.id] = {entry.kind, entry.namespace_name, entry.name};
+  requests_out_.push_back(std::move(request));
+  stats_.requests++;
+}
+
+std::optional<Publication> Replication::poll_publication() {
+  if (publications_.empty()) return std::nullopt;
+  Publication publication = std::move(publications_.front());
+  publications_.pop_front();
+  return publication;
+}
+
+std::optional<KubeRequest> Replication::poll_request() {
+  if (requests_out_.empty()) return std::nullopt;
+  KubeRequest request = std::move(requests_out_.front());
+  requests_out_.pop_front();
+  return request;
+}
+
+std::optional<Instant> Replication::next_deadline() const {
+  std::optional<Instant> next;
+  for (const auto& [key, entry] : entries_) {
+    if (!entry.dirty || entry.inflight) continue;
+    if (!next || entry.retry_at < *next) next = entry.retry_at;
+  }
+  return next;
+}
+
+std::vector<Digest> Replication::forgettable_keys(Now now) const {
+  std::vector<Digest> keys;
+  for (const auto& [key, entry] : entries_) {
+    if (!entry.deleted_seen_at) continue;
+    if (now.monotonic - *entry.deleted_seen_at < options_.tombstone_retention) continue;
+    keys.push_back(part_key(entry, "owner"));
+    keys.push_back(part_key(entry, "zone"));
+  }
+  return keys;
+}
+
+bool Replication::ready() const {
+  return listed_kinds_.size() == options_.resources.size();
+}
+
+std::optional<ReplicatedObject> Replication::replicated(std::size_t kind,
+                                                        const std::string& namespace_name,
+                                                        const std::string& name) const {
+  const auto found = entries_.find({kind, namespace_name, name});
+  if (found == entries_.end()) return std::nullopt;
+  return materialize(found->second);
+}
+
+std::vector<std::tuple<std::size_t, std::string, std::string>> Replication::objects() const {
+  std::vector<EntryKey> keys;
+  for (const auto& [key, entry] : entries_) {
+    if (materialize(entry)) keys.push_back(key);
+  }
+  return keys;
+}
+
+}  // namespace mesh::engine

@@ -1,0 +1,198 @@
+// Replication: replicated Kubernetes objects as a join-semilattice of signed parts.
+//
+// Every object (kind, namespace, name) is cut into parts by its strategy (engine/strategy.h):
+// an owner part (spec, labels, annotations, ownership) written by the owner zone, and one zone
+// part per zone (its status.zones entry) written only by that zone. A zone publishes the parts
+// it owns as data operations in its own log; every zone keeps, per part and per author, the
+// newest operation, and materializes the object from the greatest owner candidate and the
+// greatest zone candidates of the same generation. "Greatest" is a total order on the data
+// alone (docs/replication.md):
+//
+//   owner part: (generation, deleted, epoch, owner zone: the smaller name wins, author
+//                incarnation, author seq, author key)
+//   zone part:  (generation, author incarnation, author seq, author key)
+//
+// so the result is the same whatever the arrival order, duplicates included (commutative,
+// associative, idempotent), and never depends on a local clock or on membership. A delete is
+// an owner part with deleted=true: it beats every live part of its generation, so no older or
+// concurrent write undoes it; re-creating the name starts generation + 1. An author's snapshot
+// withdraws the parts it no longer lists; a withdrawn owner part with no other candidate
+// retires the object, so stale replicas are deleted after a long partition.
+//
+// Decisions that do depend on local state (publishing what changed locally, taking over from
+// an Unavailable owner) only ever produce new operations; they never change how operations
+// merge. Outputs: publications (the node signs and spreads them) and Kubernetes requests.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/crypto.h"
+#include "engine/kube.h"
+#include "engine/operation.h"
+#include "engine/strategy.h"
+#include "engine/time.h"
+
+namespace mesh::engine {
+
+struct ReplicationOptions {
+  std::string zone;
+  std::vector<ResourceKind> resources;
+  // Own tombstones (and zone parts of deleted objects) are dropped from our log's snapshots
+  // this long after we learned of the delete.
+  Duration tombstone_retention = Duration::from_seconds(600);
+  // Consecutive 409s on one object before backing off (the object stays due; never dropped).
+  std::uint32_t conflict_retries_max = 10;
+  Duration retry_backoff_min = Duration::from_ms(500);
+  Duration retry_backoff_max = Duration::from_seconds(30);
+};
+
+// An operation the node should author in its own log.
+struct Publication {
+  Digest key;
+  Bytes payload;
+};
+
+enum class PayloadError { malformed, unknown_kind, wrong_zone };
+
+// Which zones are alive, for takeover decisions only (never for merging).
+struct ZoneLiveness {
+  std::map<std::string, bool> zones;  // zone -> not Unavailable
+  bool unknown_zones_alive = true;    // zones we never heard of (false once we are old enough)
+  bool alive(const std::string& zone) const;
+};
+
+struct ReplicationStats {
+  std::size_t object_count = 0;  // entries with any candidate
+  std::size_t tombstone_count = 0;
+  std::uint64_t publications = 0;
+  std::uint64_t takeovers = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t conflicts = 0;
+  std::uint64_t rejected_operations = 0;
+};
+
+// The materialized, replicated state of one object: what every zone converges to.
+struct ReplicatedObject {
+  std::uint64_t generation = 0;
+  bool deleted = false;
+  std::int64_t epoch = 0;
+  std::string owner_zone;
+  Json content;
+  std::map<std::string, Json> zones;  // zone entries of this generation
+};
+
+class Replication {
+ public:
+  explicit Replication(ReplicationOptions options);
+
+  // --- local Kubernetes ---
+  void handle_watch(Now now, const KubeWatchEvent& event);
+  void handle_relist(Now now, const KubeRelist& relist);
+  void handle_result(Now now, const KubeResult& result);
+  // --- the mesh: every accepted data operation (ours too) and every snapshot ---
+  Result<void, Error<PayloadError>> handle_operation(const Operation& operation,
+                                                     const std::string& author_zone);
+  void handle_snapshot(const Operation& snapshot);
+  // --- decisions ---
+  void handle_liveness(Now now, const ZoneLiveness& liveness);
+  // Writes local Kubernetes towards the replicated state; call after each batch of inputs.
+  void reconcile(Now now);
+
+  std::optional<Publication> poll_publication();
+  std::optional<KubeRequest> poll_request();
+  std::optional<Instant> next_deadline() const;
+  // Keys our own log may forget at the next snapshot (expired tombstones).
+  std::vector<Digest> forgettable_keys(Now now) const;
+  // True once every kind was listed: before that, a snapshot of our log would withdraw
+  // objects we simply have not read yet.
+  bool ready() const;
+
+  std::optional<ReplicatedObject> replicated(std::size_t kind, const std::string& namespace_name,
+                                             const std::string& name) const;
+  // Every object with a live or deleted replicated state, sorted, for checkers.
+  std::vector<std::tuple<std::size_t, std::string, std::string>> objects() const;
+  const ReplicationStats& stats() const { return stats_; }
+  const std::vector<ResourceKind>& resources() const { return options_.resources; }
+
+ private:
+  struct OwnerVersion {
+    std::uint64_t generation = 0;
+    bool deleted = false;
+    std::int64_t epoch = 0;
+    std::string zone;
+    std::uint64_t incarnation = 0;
+    std::uint64_t seq = 0;
+    PublicKey author;
+  };
+  struct OwnerCandidate {
+    OwnerVersion version;
+    Digest key;
+    Json content;
+  };
+  struct ZoneCandidate {
+    std::uint64_t generation = 0;
+    std::uint64_t incarnation = 0;
+    std::uint64_t seq = 0;
+    PublicKey author;
+    Digest key;
+    Json entry;
+  };
+  struct Entry {
+    std::size_t kind = 0;
+    std::string namespace_name;
+    std::string name;
+    std::map<PublicKey, OwnerCandidate> owners;  // newest per author
+    std::map<std::string, std::map<PublicKey, ZoneCandidate>> zones;
+    bool retired = false;  // the winning owner part was withdrawn: delete local copies
+    std::optional<Json> local;
+    std::optional<RequestId> inflight;
+    std::uint32_t conflicts = 0;
+    Duration backoff;
+    Instant retry_at;
+    bool dirty = false;
+    bool takeover_pending = false;           // our claim is published but not yet merged back
+    std::optional<Instant> deleted_seen_at;  // when this node first saw it deleted
+  };
+  using EntryKey = std::tuple<std::size_t, std::string, std::string>;
+
+  static bool owner_less(const OwnerVersion& a, const OwnerVersion& b);
+  const OwnerCandidate* winner(const Entry& entry) const;
+  const ZoneCandidate* zone_winner(const Entry& entry, const std::string& zone,
+                                   std::uint64_t generation) const;
+  Entry& entry_for(std::size_t kind, const std::string& namespace_name, const std::string& name);
+  Digest part_key(const Entry& entry, const char* part) const;
+
+  void on_local_object(Now now, Entry& entry, const Json& object);
+  void on_local_delete(Now now, Entry& entry);
+  void publish_owner(Entry& entry, std::uint64_t generation, bool deleted, std::int64_t epoch,
+                     const std::string& owner_zone, const Json& content);
+  void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
+  void consider_takeover(Entry& entry);
+  void reconcile_entry(Now now, Entry& entry);
+  bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
+  void request(Entry& entry, KubeVerb verb, Json body);
+  void update_local(Entry& entry, const Json& object);
+  void on_failure(Now now, Entry& entry, bool conflict);
+  std::optional<ReplicatedObject> materialize(const Entry& entry) const;
+  const Strategy& strategy(const Entry& entry) const { return *strategies_[entry.kind]; }
+
+  ReplicationOptions options_;
+  std::vector<std::unique_ptr<Strategy>> strategies_;
+  std::map<EntryKey, Entry> entries_;
+  std::map<RequestId, EntryKey> requests_;
+  std::set<std::size_t> listed_kinds_;
+  ZoneLiveness liveness_;
+  RequestId next_request_id_ = 1;
+  std::deque<Publication> publications_;
+  std::deque<KubeRequest> requests_out_;
+  ReplicationStats stats_;
+};
+
+}  // namespace mesh::engine
