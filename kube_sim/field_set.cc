@@ -1,0 +1,246 @@
+#include "kube_sim/field_set.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "engine/assert.h"
+
+namespace mesh::kube_sim {
+namespace {
+
+using nlohmann::json;
+
+// The metadata members SSA tracks; the rest are server-owned or identify the object.
+constexpr std::string_view tracked_metadata[] = {"labels", "annotations", "finalizers",
+                                                 "ownerReferences"};
+
+struct Frame {
+  const json* node;
+  FieldPath path;
+  std::string dotted;  // member names only, for matching ListRule::path
+};
+
+// Serializes without ever throwing: bodies were checked for valid UTF-8 already, and the
+// replacement handler keeps even a missed case from escaping as an exception.
+std::string compact(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void push_members(std::vector<Frame>& stack, const json& node, const FieldPath& path,
+                  const std::string& dotted) {
+  MESH_ASSERT(node.is_object());
+  for (const auto& [name, child] : node.items()) {
+    FieldPath child_path = path;
+    child_path.push_back("f:" + name);
+    stack.push_back({&child, std::move(child_path), dotted.empty() ? name : dotted + "." + name});
+  }
+}
+
+bool is_scalar_key(const json& value) {
+  return value.is_string() || value.is_number() || value.is_boolean();
+}
+
+Result<void, std::string> collect_set(FieldValues& fields, const Frame& frame) {
+  std::set<std::string> seen;
+  for (const json& element : *frame.node) {
+    if (!is_scalar_key(element)) return fail(frame.dotted + ": set elements must be scalars");
+    std::string token = "v:" + compact(element);
+    if (!seen.insert(token).second) {
+      return fail(frame.dotted + ": duplicate entries for value " + compact(element));
+    }
+    FieldPath path = frame.path;
+    path.push_back(std::move(token));
+    fields.emplace(std::move(path), element);
+  }
+  return {};
+}
+
+Result<void, std::string> collect_keyed(FieldValues& fields, std::vector<Frame>& stack,
+                                        const Frame& frame, const std::string& key) {
+  std::set<std::string> seen;
+  std::size_t index = 0;
+  for (const json& item : *frame.node) {
+    const std::string where = frame.dotted + "[" + std::to_string(index++) + "]";
+    if (!item.is_object()) return fail(where + ": must be an object keyed by " + key);
+    const auto found = item.find(key);
+    if (found == item.end() || !is_scalar_key(*found)) {
+      return fail(where + ": must have a scalar " + key);
+    }
+    json key_object = json::object({{key, *found}});
+    std::string token = "k:" + compact(key_object);
+    if (!seen.insert(token).second) {
+      return fail(frame.dotted + ": duplicate entries for key " + key + "=" + compact(*found));
+    }
+    FieldPath item_path = frame.path;
+    item_path.push_back(std::move(token));
+    FieldPath self_path = item_path;
+    self_path.push_back(".");
+    fields.emplace(std::move(self_path), std::move(key_object));
+    push_members(stack, item, item_path, frame.dotted);
+  }
+  return {};
+}
+
+// The index of the item (k: token) or element (v: token) of `array` that `token` names.
+std::optional<std::size_t> find_element(const json& array, std::string_view token) {
+  MESH_ASSERT(array.is_array());
+  const json wanted = parse_token_value(token);
+  const bool keyed = is_key_token(token);
+  if (keyed && (!wanted.is_object() || wanted.size() != 1)) return std::nullopt;
+  for (std::size_t index = 0; index < array.size(); index++) {
+    const json& element = array[index];
+    if (!keyed) {
+      if (element == wanted) return index;
+      continue;
+    }
+    if (!element.is_object()) continue;
+    const auto found = element.find(wanted.begin().key());
+    if (found != element.end() && *found == wanted.begin().value()) return index;
+  }
+  return std::nullopt;
+}
+
+// One step of a path walk: the child of `node` named by `token`, or nullptr.
+json* step(json& node, std::string_view token) {
+  if (token == ".") return &node;
+  if (is_member_token(token)) {
+    if (!node.is_object()) return nullptr;
+    const auto found = node.find(std::string(token.substr(2)));
+    return found == node.end() ? nullptr : &*found;
+  }
+  if (!node.is_array()) return nullptr;
+  const std::optional<std::size_t> index = find_element(node, token);
+  return index.has_value() ? &node[*index] : nullptr;
+}
+
+}  // namespace
+
+json scoped(const json& object, FieldScope scope) {
+  json out = json::object();
+  if (!object.is_object()) return out;
+  for (const auto& [name, value] : object.items()) {
+    if (name == "apiVersion" || name == "kind") continue;
+    if (name == "status") {
+      if (scope != FieldScope::object_without_status) out[name] = value;
+      continue;
+    }
+    if (scope == FieldScope::status) continue;
+    if (name != "metadata") {
+      out[name] = value;
+      continue;
+    }
+    if (!value.is_object()) continue;
+    json metadata = json::object();
+    for (const std::string_view member : tracked_metadata) {
+      const auto found = value.find(std::string(member));
+      if (found != value.end()) metadata[std::string(member)] = *found;
+    }
+    if (!metadata.empty()) out["metadata"] = std::move(metadata);
+  }
+  return out;
+}
+
+Result<FieldValues, std::string> collect_fields(const json& object,
+                                                std::span<const ListRule> rules) {
+  FieldValues fields;
+  if (!object.is_object()) return fail(std::string("the object must be a JSON object"));
+  std::vector<Frame> stack;
+  push_members(stack, object, {}, "");
+  while (!stack.empty()) {
+    Frame frame = std::move(stack.back());
+    stack.pop_back();
+    const json& node = *frame.node;
+    if (node.is_object()) {
+      push_members(stack, node, frame.path, frame.dotted);
+      continue;
+    }
+    const ListRule* rule = node.is_array() ? find_list_rule(rules, frame.dotted) : nullptr;
+    if (rule == nullptr) {
+      fields.emplace(std::move(frame.path), node);
+    } else if (rule->key.empty()) {
+      MESH_TRY_VOID(collect_set(fields, frame));
+    } else {
+      MESH_TRY_VOID(collect_keyed(fields, stack, frame, rule->key));
+    }
+  }
+  return fields;
+}
+
+const ListRule* find_list_rule(std::span<const ListRule> rules, std::string_view path) {
+  const auto found = std::find_if(rules.begin(), rules.end(),
+                                  [&](const ListRule& rule) { return rule.path == path; });
+  return found == rules.end() ? nullptr : &*found;
+}
+
+json encode_fields_v1(const FieldSet& fields) {
+  json encoded = json::object();
+  for (const FieldPath& path : fields) {
+    json* node = &encoded;
+    for (const std::string& token : path) node = &(*node)[token];
+    if (node->is_null()) *node = json::object();
+  }
+  return encoded;
+}
+
+std::string describe_field_path(const FieldPath& path) {
+  std::string text;
+  for (const std::string& token : path) {
+    if (is_member_token(token)) {
+      text += "." + token.substr(2);
+    } else if (is_key_token(token)) {
+      const json key = parse_token_value(token);
+      text += "[";
+      if (key.is_object()) {
+        for (const auto& [name, value] : key.items()) text += name + "=" + compact(value);
+      }
+      text += "]";
+    } else if (token != ".") {
+      text += "[=" + token.substr(2) + "]";
+    }
+  }
+  return text;
+}
+
+json* find_field(json& root, const FieldPath& path) {
+  json* node = &root;
+  for (const std::string& token : path) {
+    node = step(*node, token);
+    if (node == nullptr) return nullptr;
+  }
+  return node;
+}
+
+bool erase_field(json& root, const FieldPath& path) {
+  if (path.empty()) return false;
+  const bool item = path.back() == ".";
+  if (item && path.size() < 2) return false;
+  const std::size_t token_index = path.size() - (item ? 2 : 1);
+  const FieldPath parent_path(path.begin(),
+                              path.begin() + static_cast<std::ptrdiff_t>(token_index));
+  json* parent = find_field(root, parent_path);
+  if (parent == nullptr) return false;
+  const std::string& token = path[token_index];
+  if (is_member_token(token)) {
+    return parent->is_object() && parent->erase(token.substr(2)) > 0;
+  }
+  if (!parent->is_array()) return false;
+  const std::optional<std::size_t> index = find_element(*parent, token);
+  if (!index.has_value()) return false;
+  parent->erase(*index);
+  return true;
+}
+
+bool is_member_token(std::string_view token) {
+  return token.starts_with("f:");
+}
+bool is_key_token(std::string_view token) {
+  return token.starts_with("k:");
+}
+
+json parse_token_value(std::string_view token) {
+  if (token.size() < 2) return json();
+  json value = json::parse(token.substr(2), nullptr, /*allow_exceptions=*/false);
+  return value.is_discarded() ? json() : value;
+}
+
+}  // namespace mesh::kube_sim

@@ -1,0 +1,46 @@
+#include "kube_sim/merge_patch.h"
+
+#include <vector>
+
+#include "engine/assert.h"
+
+namespace mesh::kube_sim {
+
+void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch) {
+  struct Frame {
+    nlohmann::json* target;
+    const nlohmann::json* patch;
+  };
+  // Pointers into objects stay valid: a frame only rewrites its own target, and the children
+  // of a target are pushed after that rewrite (objects are node-based maps).
+  std::vector<Frame> stack{{&target, &patch}};
+  while (!stack.empty()) {
+    const Frame frame = stack.back();
+    stack.pop_back();
+    if (!frame.patch->is_object()) {
+      *frame.target = *frame.patch;
+      continue;
+    }
+    if (!frame.target->is_object()) *frame.target = nlohmann::json::object();
+    for (const auto& [name, value] : frame.patch->items()) {
+      if (value.is_null()) {
+        frame.target->erase(name);
+        continue;
+      }
+      nlohmann::json& child = (*frame.target)[name];
+      if (value.is_object()) {
+        stack.push_back({&child, &value});
+      } else {
+        child = value;
+      }
+    }
+    MESH_ASSERT(frame.target->is_object());
+  }
+}
+
+nlohmann::json merge_patched(nlohmann::json target, const nlohmann::json& patch) {
+  apply_merge_patch(target, patch);
+  return target;
+}
+
+}  // namespace mesh::kube_sim
