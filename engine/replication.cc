@@ -135,6 +135,7 @@ std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) con
     if (!entry.retired) return std::nullopt;
     ReplicatedObject retired;
     retired.deleted = true;
+    retired.generation = entry.retired_generation;
     return retired;
   }
   ReplicatedObject object;
@@ -179,6 +180,9 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
   }
   Entry& entry = entry_for(static_cast<std::size_t>(kind - options_.resources.begin()),
                            payload.namespace_name, payload.name);
+  if (payload.zone == options_.zone && entry.publications_pending > 0) {
+    entry.publications_pending--;
+  }
   const PublicKey& author = operation.log().author;
   const auto newer = [&](std::uint64_t incarnation, std::uint64_t seq) {
     return std::make_pair(operation.log().incarnation, operation.seq()) >
@@ -190,7 +194,6 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
         !newer(existing->second.version.incarnation, existing->second.version.seq)) {
       return {};
     }
-    if (payload.zone == options_.zone) entry.takeover_pending = false;
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
                      operation.log().incarnation, operation.seq(), author},
@@ -227,9 +230,13 @@ void Replication::handle_snapshot(const Operation& snapshot) {
     const auto owner = entry.owners.find(author);
     if (owner != entry.owners.end() && withdrawn(owner->second.version.incarnation,
                                                  owner->second.version.seq, owner->second.key)) {
+      const std::uint64_t generation = owner->second.version.generation;
       entry.owners.erase(owner);
       entry.dirty = true;
-      if (entry.owners.empty()) entry.retired = true;
+      if (entry.owners.empty()) {
+        entry.retired = true;
+        entry.retired_generation = generation;
+      }
     }
     for (auto& [zone, by_author] : entry.zones) {
       const auto part = by_author.find(author);
@@ -253,16 +260,20 @@ void Replication::handle_liveness(Now now, const ZoneLiveness& liveness) {
 // at once, the merge order picks one and the other follows.
 void Replication::consider_takeover(Entry& entry) {
   if (!strategy(entry).has_zone_parts()) return;  // only AnyApplication moves ownership
-  if (entry.takeover_pending) return;
+  if (entry.publications_pending > 0) return;
   const OwnerCandidate* best = winner(entry);
-  if (best == nullptr || best->version.deleted || liveness_.alive(best->version.zone)) return;
+  // We are always alive to ourselves: never take over from our own zone.
+  const auto alive = [&](const std::string& zone) {
+    return zone == options_.zone || liveness_.alive(zone);
+  };
+  if (best == nullptr || best->version.deleted || alive(best->version.zone)) return;
   std::vector<std::string> candidates;
   for (const std::string& zone : strategy(entry).placements(best->content)) {
-    if (liveness_.alive(zone)) candidates.push_back(zone);
+    if (alive(zone)) candidates.push_back(zone);
   }
   if (candidates.empty()) {
-    for (const auto& [zone, alive] : liveness_.zones) {
-      if (alive) candidates.push_back(zone);
+    for (const auto& [zone, zone_alive] : liveness_.zones) {
+      if (zone_alive) candidates.push_back(zone);
     }
     candidates.push_back(options_.zone);
     std::sort(candidates.begin(), candidates.end());
@@ -271,7 +282,6 @@ void Replication::consider_takeover(Entry& entry) {
   const std::int64_t epoch = best->version.epoch + 1;
   const Json content = strategy(entry).with_owner(best->content, options_.zone, epoch);
   stats_.takeovers++;
-  entry.takeover_pending = true;
   publish_owner(entry, best->version.generation, false, epoch, options_.zone, content);
 }
 
@@ -286,6 +296,7 @@ void Replication::publish_owner(Entry& entry, std::uint64_t generation, bool del
                         {"content", content}};
   const std::string text = canonical(payload);
   publications_.push_back({part_key(entry, "owner"), Bytes(text.begin(), text.end())});
+  entry.publications_pending++;
   stats_.publications++;
 }
 
@@ -296,6 +307,7 @@ void Replication::publish_zone(Entry& entry, std::uint64_t generation, const Jso
                         {"gen", generation},          {"entry", zone_entry}};
   const std::string text = canonical(payload);
   publications_.push_back({part_key(entry, "zone"), Bytes(text.begin(), text.end())});
+  entry.publications_pending++;
   stats_.publications++;
 }
 
@@ -448,7 +460,8 @@ void Replication::on_failure(Now now, Entry& entry, bool conflict) {
 
 void Replication::reconcile(Now now) {
   for (auto& [key, entry] : entries_) {
-    if (!entry.dirty || entry.inflight || now.monotonic < entry.retry_at) continue;
+    if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
+    if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);
   }
 }

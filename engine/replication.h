@@ -151,13 +151,16 @@ class Replication {
     std::map<PublicKey, OwnerCandidate> owners;  // newest per author
     std::map<std::string, std::map<PublicKey, ZoneCandidate>> zones;
     bool retired = false;  // the winning owner part was withdrawn: delete local copies
+    std::uint64_t retired_generation = 0;  // the generation it had
     std::optional<Json> local;
     std::optional<RequestId> inflight;
     std::uint32_t conflicts = 0;
     Duration backoff;
     Instant retry_at;
     bool dirty = false;
-    bool takeover_pending = false;           // our claim is published but not yet merged back
+    // Our publications for this object not yet merged back. While any is pending, neither
+    // reconcile (it would revert the local change we just published) nor takeover runs.
+    std::uint32_t publications_pending = 0;
     std::optional<Instant> deleted_seen_at;  // when this node first saw it deleted
   };
   using EntryKey = std::tuple<std::size_t, std::string, std::string>;

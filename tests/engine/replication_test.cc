@@ -1,0 +1,559 @@
+// Replication semantics. Each test names the seed test it stands in for (seed-spec §7) when
+// there is one; where our rule differs on purpose the comment says how.
+#include "engine/replication.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "tests/support/zone_world.h"
+
+namespace mesh::engine {
+namespace {
+
+using test::ZoneWorld;
+
+const ResourceKind any_application{.group = "dcp.hiro.io",
+                                   .version = "v1",
+                                   .kind = "AnyApplication",
+                                   .strategy = StrategyKind::anyapplication};
+const ResourceKind config_map{.group = "",
+                              .version = "v1",
+                              .kind = "ConfigMap",
+                              .strategy = StrategyKind::default_owner_label};
+
+Json app(const std::string& name, const std::string& owner, std::int64_t epoch,
+         const std::vector<std::string>& placements, const std::string& chart_version = "1.0") {
+  Json placement_list = Json::array();
+  for (const auto& zone : placements) placement_list.push_back({{"zone", zone}});
+  return {
+      {"apiVersion", "dcp.hiro.io/v1"},
+      {"kind", "AnyApplication"},
+      {"metadata", {{"name", name}, {"namespace", "default"}}},
+      {"spec",
+       {{"zones", 1},
+        {"source",
+         {{"helm",
+           {{"repository", "https://charts.example"},
+            {"chart", "nginx"},
+            {"version", chart_version},
+            {"namespace", "default"}}}}}}},
+      {"status",
+       {{"ownership",
+         {{"owner", owner}, {"epoch", epoch}, {"state", "New"}, {"placements", placement_list}}}}}};
+}
+
+// What the AnyApplication controller of `zone` does: write its own status.zones entry.
+Json with_zone_entry(Json object, const std::string& zone, std::int64_t version,
+                     const std::string& health = "Healthy") {
+  Json& zones = object["status"]["zones"];
+  if (!zones.is_array()) zones = Json::array();
+  for (auto it = zones.begin(); it != zones.end(); ++it) {
+    if ((*it)["zoneId"] == zone) {
+      zones.erase(it);
+      break;
+    }
+  }
+  zones.push_back(
+      {{"zoneId", zone},
+       {"version", version},
+       {"chartVersion", "1.0"},
+       {"conditions", Json::array({{{"type", "Local"},
+                                    {"status", health},
+                                    {"zoneId", zone},
+                                    {"lastTransitionTime", "2026-01-01T00:00:00Z"}}})}});
+  return object;
+}
+
+const Json* local(ZoneWorld& world, std::size_t zone, const std::string& name = "app1") {
+  return world.zone(zone).kube.get("default/" + name);
+}
+
+std::optional<ReplicatedObject> replicated(ZoneWorld& world, std::size_t zone,
+                                           const std::string& name = "app1") {
+  return world.zone(zone).replication->replicated(0, "default", name);
+}
+
+std::string owner_of(const Json& object) {
+  return string_at(object, {"status", "ownership", "owner"});
+}
+
+std::map<std::string, Json> entries(const Json& object) {
+  return make_strategy(StrategyKind::anyapplication)->zone_entries(object);
+}
+
+struct Three : ::testing::Test {
+  ZoneWorld world{{any_application}};
+  void SetUp() override {
+    world.add_zone("zone1");
+    world.add_zone("zone2");
+    world.add_zone("zone3");
+  }
+};
+
+// seed: test_state_replication, single_source_replication, mesh_update_create_non_existing
+TEST_F(Three, OwnerCreateReachesEveryZoneWithSpecAndOwnership) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  for (std::size_t zone = 1; zone < 3; zone++) {
+    const Json* copy = local(world, zone);
+    ASSERT_NE(copy, nullptr) << "zone" << zone + 1;
+    EXPECT_EQ(owner_of(*copy), "zone1");
+    EXPECT_EQ((*copy)["spec"], app("app1", "zone1", 1, {})["spec"]);
+    EXPECT_EQ(string_at(*copy, {"metadata", "labels", owner_zone_label}), "zone1");
+  }
+}
+
+// seed: mesh_create_condition_from_replica_zone, two_zones_interaction. Ours: a replica's
+// entry reaches every zone in one hop, not via the owner's periodic snapshot.
+TEST_F(Three, ReplicaStatusEntryReachesEveryZoneDirectly) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2", "zone3"}));
+  world.sync_all();
+  world.put(1, with_zone_entry(*local(world, 1), "zone2", 7));
+  // Only zone2's own operations travel, straight to zone3 and zone1.
+  const std::size_t before = world.pool().size();
+  world.sync_all();
+  EXPECT_EQ(world.pool().size(), before) << "no zone had to republish to forward it";
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    const auto found = entries(*local(world, zone));
+    ASSERT_EQ(found.count("zone2"), 1u) << "zone" << zone + 1;
+    EXPECT_EQ(found.at("zone2")["version"], 7);
+  }
+}
+
+// seed: mesh_update_condition_from_replica_zone, mesh_delete_condition_from_replica_zone
+TEST_F(Three, EachZoneOwnsOnlyItsEntryAndKeepsItsOwn) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2", "zone3"}));
+  world.sync_all();
+  world.put(1, with_zone_entry(*local(world, 1), "zone2", 3, "Healthy"));
+  world.put(2, with_zone_entry(*local(world, 2), "zone3", 4, "Degraded"));
+  world.sync_all();
+  world.put(1, with_zone_entry(*local(world, 1), "zone2", 5, "Progressing"));
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    const auto found = entries(*local(world, zone));
+    EXPECT_EQ(found.at("zone2")["version"], 5);
+    EXPECT_EQ(found.at("zone3")["conditions"][0]["status"], "Degraded");
+  }
+  // zone3 cannot overwrite zone2's entry: its edit of another zone's entry is reverted.
+  Json forged = *local(world, 2);
+  forged = with_zone_entry(forged, "zone2", 99, "Missing");
+  world.put(2, forged);
+  world.sync_all();
+  EXPECT_EQ(entries(*local(world, 2)).at("zone2")["version"], 5);
+  EXPECT_EQ(entries(*local(world, 0)).at("zone2")["version"], 5);
+}
+
+// seed: mesh_update_greater_version_spec, kube_update_incoming_has_diff
+TEST_F(Three, OwnerSpecEditsSpreadAndReplicaSpecEditsAreReverted) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  Json edited = *local(world, 0);
+  edited["spec"]["source"]["helm"]["version"] = "2.0";
+  world.put(0, edited);
+  world.sync_all();
+  EXPECT_EQ((*local(world, 2))["spec"]["source"]["helm"]["version"], "2.0");
+  Json rogue = *local(world, 2);
+  rogue["spec"]["source"]["helm"]["version"] = "9.9";
+  world.put(2, rogue);
+  world.sync_all();
+  EXPECT_EQ((*local(world, 2))["spec"]["source"]["helm"]["version"], "2.0");
+  EXPECT_EQ((*local(world, 0))["spec"]["source"]["helm"]["version"], "2.0");
+}
+
+// The claim race of anyapplication-controller.md §9: a replica's controller claims an object
+// the mesh created without status yet; the owner's ownership is restored.
+TEST_F(Three, LocalControllerClaimOnAReplicaIsReverted) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  Json claimed = *local(world, 1);
+  claimed["status"]["ownership"] = {{"owner", "zone2"}, {"epoch", 1}, {"state", "New"}};
+  world.put(1, claimed);
+  world.sync_all();
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone1");
+  EXPECT_EQ(owner_of(*local(world, 0)), "zone1");
+}
+
+// seed: ownership_conflict_equal_epoch_*. Ours: the smaller zone name wins whatever the
+// arrival order or membership view (the seed compared instance start times).
+TEST_F(Three, EqualEpochClaimsResolveToTheSmallerZoneEverywhere) {
+  world.put(2, app("app1", "zone3", 1, {"zone3"}));
+  world.put(1, app("app1", "zone2", 1, {"zone2"}));
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    ASSERT_NE(local(world, zone), nullptr);
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone2") << "zone" << zone + 1;
+    EXPECT_EQ(replicated(world, zone)->owner_zone, "zone2");
+  }
+}
+
+// seed: different_owner_greater_epoch, ownership_conflict_greater_epoch
+TEST_F(Three, GreaterEpochWinsRegardlessOfZone) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  // An operator moves ownership to zone3 by raising the epoch there.
+  Json moved = *local(world, 2);
+  moved["status"]["ownership"]["owner"] = "zone3";
+  moved["status"]["ownership"]["epoch"] = 2;
+  world.put(2, moved);
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone3");
+  }
+}
+
+// seed: mesh_delete_greater_version_delete, kube_delete_* (owner deletes)
+TEST_F(Three, OwnerDeleteRemovesEveryCopy) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  world.remove(0, "default/app1");
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_EQ(local(world, zone), nullptr) << "zone" << zone + 1;
+    EXPECT_TRUE(replicated(world, zone)->deleted);
+  }
+}
+
+// seed: delete_tombstone_other_zone (ignored there). Ours: the owner decides an object's life,
+// so a replica's delete is undone.
+TEST_F(Three, ReplicaDeleteIsUndone) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  world.remove(1, "default/app1");
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone1");
+}
+
+// seed: mesh_update_create_skip_if_tombstone_is_newer, tombstone_skip_create_if_obsolete
+TEST_F(Three, DeleteIsNeverUndoneByAnOlderOperationArrivingLate) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  const engine::Operation create = world.pool().front();
+  Json edited = *local(world, 0);
+  edited["spec"]["zones"] = 2;
+  world.put(0, edited);
+  const engine::Operation edit = world.pool().back();
+  world.remove(0, "default/app1");
+  const engine::Operation tombstone = world.pool().back();
+  // zone2 sees the delete first, then the older create and edit.
+  world.deliver(tombstone, 1);
+  world.deliver(edit, 1);
+  world.deliver(create, 1);
+  EXPECT_EQ(local(world, 1), nullptr);
+  EXPECT_TRUE(replicated(world, 1)->deleted);
+}
+
+// seed: mesh_update_create_tombstone_*, update_create_tombstone. Ours: a new generation.
+TEST_F(Three, RecreatingADeletedNameStartsANewGenerationThatWins) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  world.remove(0, "default/app1");
+  world.sync_all();
+  world.put(1, app("app1", "zone2", 1, {"zone2"}, "3.0"));  // a user creates it again in zone2
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    ASSERT_NE(local(world, zone), nullptr) << "zone" << zone + 1;
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone2");
+    EXPECT_EQ(replicated(world, zone)->generation, 2u);
+  }
+}
+
+// seed: mesh_membership_change. Ours: the first alive placement zone (sorted) takes over.
+TEST_F(Three, OwnerLossTakeoverThenOldOwnerReturnsAndFollows) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone3", "zone2"}));
+  world.sync_all();
+  const std::map<std::string, bool> zone1_gone = {
+      {"zone1", false}, {"zone2", true}, {"zone3", true}};
+  world.set_liveness(1, zone1_gone);
+  world.set_liveness(2, zone1_gone);
+  world.sync_among({1, 2});
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone2");
+  EXPECT_EQ(owner_of(*local(world, 2)), "zone2");
+  EXPECT_EQ((*local(world, 1))["status"]["ownership"]["epoch"], 2);
+  // zone1 returns: it still claims epoch 1 locally, and follows the new owner.
+  world.set_liveness(1, {{"zone1", true}});
+  world.sync_all();
+  EXPECT_EQ(owner_of(*local(world, 0)), "zone2");
+  EXPECT_EQ(replicated(world, 0)->epoch, 2);
+}
+
+TEST_F(Three, SplitBrainTakeoversWithEqualEpochsResolveOnHeal) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  // zone2 and zone3 cannot see each other nor zone1: each takes over alone at epoch 2.
+  world.set_liveness(1, {{"zone1", false}, {"zone3", false}}, false);
+  world.set_liveness(2, {{"zone1", false}, {"zone2", false}}, false);
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone2");
+  EXPECT_EQ(owner_of(*local(world, 2)), "zone3");
+  // Heal: everyone is alive again, and the claims meet.
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    world.set_liveness(zone, {{"zone1", true}, {"zone2", true}, {"zone3", true}});
+  }
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone2") << "zone" << zone + 1;
+    EXPECT_EQ(replicated(world, zone)->epoch, 2);
+  }
+}
+
+// seed: snapshot_handling ("own-zone objects missing in k8s -> tombstone"). Ours: the owner's
+// snapshot withdraws the part; replicas delete their copies.
+TEST_F(Three, WithdrawnOwnerPartRetiresTheObjectEverywhere) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  ASSERT_NE(local(world, 2), nullptr);
+  const auto forget = world.zone(0).replication->forgettable_keys(world.now());
+  EXPECT_TRUE(forget.empty());
+  // zone1 compacts its log and forgets app1 (as after tombstone retention).
+  auto& z = world.zone(0);
+  const Digest owner_key =
+      blake2b_256(as_bytes("dcp.hiro.io/v1/AnyApplication/default/app1#owner"));
+  auto snapshot = z.store.snapshot(z.identity, z.incarnation, {owner_key}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  world.deliver(snapshot.value(), 2);
+  EXPECT_EQ(local(world, 2), nullptr);
+}
+
+TEST_F(Three, ConflictsAreRetriedAndNeverDropTheWrite) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.zone(1).kube.fail_next_with_conflict = 25;  // more than the retry bound
+  world.sync_all();
+  EXPECT_EQ(local(world, 1), nullptr) << "the writes are backing off";
+  world.advance(Duration::from_seconds(60));
+  for (int i = 0; i < 20 && local(world, 1) == nullptr; i++) {
+    world.advance(Duration::from_seconds(31));
+    world.settle(1);
+  }
+  ASSERT_NE(local(world, 1), nullptr);
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone1");
+}
+
+// seed: restart behaviour (new log, obsolete truncation)
+TEST_F(Three, RestartWithoutStateRepublishesAndKeepsReplicas) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  world.restart(1);
+  ASSERT_NE(local(world, 1), nullptr) << "a replica with no mesh news yet is left alone";
+  world.restart(0);
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    ASSERT_NE(local(world, zone), nullptr);
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone1");
+  }
+}
+
+TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
+  ZoneWorld world{{any_application}};
+  world.add_zone("zone1");
+  Replication& replication = *world.zone(0).replication;
+  const Identity author = test::test_identity(9);
+  const auto make = [&](const std::string& text) {
+    return Operation::create(author, {.log = {author.public_key(), 1}},
+                             Bytes(text.begin(), text.end()))
+        .value();
+  };
+  EXPECT_EQ(replication.handle_operation(make("not json"), "").error().code,
+            PayloadError::malformed);
+  EXPECT_EQ(replication.handle_operation(make(R"({"v":1})"), "").error().code,
+            PayloadError::malformed);
+  const std::string foreign =
+      R"({"v":1,"kind":"v1/Secret","ns":"a","name":"b","zone":"zone9","part":"zone",)"
+      R"("gen":1,"entry":{}})";
+  EXPECT_EQ(replication.handle_operation(make(foreign), "").error().code,
+            PayloadError::unknown_kind);
+  const std::string impostor =
+      R"({"v":1,"kind":"dcp.hiro.io/v1/AnyApplication","ns":"a","name":"b","zone":"zone2",)"
+      R"("part":"zone","gen":1,"entry":{}})";
+  EXPECT_EQ(replication.handle_operation(make(impostor), "zone9").error().code,
+            PayloadError::wrong_zone);
+  std::string deep(200, '[');
+  EXPECT_EQ(replication.handle_operation(make(deep), "").error().code, PayloadError::malformed);
+  EXPECT_EQ(replication.stats().rejected_operations, 5u);
+}
+
+// --- default strategy (owner-zone label) ---
+
+Json config(const std::string& name, const std::string& value,
+            std::optional<std::string> owner = std::nullopt) {
+  Json object = {{"apiVersion", "v1"},
+                 {"kind", "ConfigMap"},
+                 {"metadata", {{"name", name}, {"namespace", "default"}}},
+                 {"data", {{"key", value}}}};
+  if (owner) object["metadata"]["labels"][owner_zone_label] = *owner;
+  return object;
+}
+
+struct TwoDefault : ::testing::Test {
+  ZoneWorld world{{config_map}};
+  void SetUp() override {
+    world.add_zone("zone1");
+    world.add_zone("zone2");
+  }
+};
+
+// seed: kube_update_create_non_existing, mesh_update_non_existing_create
+TEST_F(TwoDefault, UnlabeledObjectBelongsToItsZoneAndReplicates) {
+  world.put(0, config("c1", "a"));
+  world.sync_all();
+  const Json* copy = world.zone(1).kube.get("default/c1");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ((*copy)["data"]["key"], "a");
+  EXPECT_EQ(string_at(*copy, {"metadata", "labels", owner_zone_label}), "zone1");
+}
+
+// seed: mesh_update_other_zone, kube_update skip when not owned
+TEST_F(TwoDefault, NonOwnerEditsAreRevertedAndOwnerEditsWin) {
+  world.put(0, config("c1", "a"));
+  world.sync_all();
+  world.put(1, config("c1", "rogue", "zone1"));
+  world.sync_all();
+  EXPECT_EQ((*world.zone(1).kube.get("default/c1"))["data"]["key"], "a");
+  world.put(0, config("c1", "b", "zone1"));
+  world.sync_all();
+  EXPECT_EQ((*world.zone(1).kube.get("default/c1"))["data"]["key"], "b");
+}
+
+// seed: kube_delete_incoming_version_greater, mesh_delete_versions_equal
+TEST_F(TwoDefault, OwnerDeleteSpreads) {
+  world.put(0, config("c1", "a"));
+  world.sync_all();
+  world.remove(0, "default/c1");
+  world.sync_all();
+  EXPECT_EQ(world.zone(1).kube.get("default/c1"), nullptr);
+}
+
+// seed: kube_update skip for a foreign owner label
+TEST_F(TwoDefault, ObjectLabeledForAnotherZoneIsNotPublishedByThisOne) {
+  world.put(0, config("c1", "a", "zone2"));
+  world.sync_all();
+  EXPECT_TRUE(world.pool().empty());
+  EXPECT_EQ(world.zone(1).kube.get("default/c1"), nullptr);
+}
+
+// --- properties ---
+
+// A random history: zones create, edit, write status, delete, take over; returns the world
+// after partial, in-order delivery (so later operations are built on knowledge of earlier).
+ZoneWorld random_history(std::size_t zone_count) {
+  ZoneWorld world{{any_application}};
+  for (std::size_t i = 0; i < zone_count; i++) world.add_zone("zone" + std::to_string(i + 1));
+  const auto steps = *rc::gen::container<std::vector<std::tuple<int, int, int>>>(
+      rc::gen::tuple(rc::gen::inRange(0, static_cast<int>(zone_count)), rc::gen::inRange(0, 6),
+                     rc::gen::inRange(0, 3)));
+  int counter = 0;
+  for (const auto& [zone_index, action, object] : steps) {
+    const auto zone = static_cast<std::size_t>(zone_index);
+    const std::string name = "app" + std::to_string(object);
+    const std::string zone_name = "zone" + std::to_string(zone + 1);
+    const Json* current = local(world, zone, name);
+    counter++;
+    if (action == 0 && current == nullptr) {
+      world.put(zone, app(name, zone_name, 1, {zone_name}, std::to_string(counter)));
+    } else if (action == 1 && current != nullptr) {
+      Json edited = *current;
+      edited["spec"]["source"]["helm"]["version"] = std::to_string(counter);
+      world.put(zone, edited);
+    } else if (action == 2 && current != nullptr) {
+      world.put(zone, with_zone_entry(*current, zone_name, counter));
+    } else if (action == 3 && current != nullptr) {
+      world.remove(zone, "default/" + name);
+    } else if (action == 4) {
+      world.set_liveness(zone, {{"zone1", false}}, false);  // zone1 looks gone from here
+      world.set_liveness(zone, {{"zone1", true}}, true);
+    } else {
+      world.sync_all();
+    }
+  }
+  return world;
+}
+
+// Applies `operations` in the given order to a fresh replication of `zone`.
+std::map<std::string, std::string> merged(const std::vector<Operation>& operations,
+                                          ZoneWorld& world) {
+  Replication replication({.zone = "observer", .resources = {any_application}});
+  for (const Operation& op : operations) {
+    if (op.kind() == OperationKind::snapshot) {
+      replication.handle_snapshot(op);
+    } else {
+      (void)replication.handle_operation(op, world.zone_of(op.log().author));
+    }
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [kind, ns, name] : replication.objects()) {
+    const auto object = replication.replicated(kind, ns, name);
+    Json summary = {{"gen", object->generation},
+                    {"deleted", object->deleted},
+                    {"epoch", object->epoch},
+                    {"owner", object->owner_zone},
+                    {"content", object->content}};
+    for (const auto& [zone, entry] : object->zones) summary["zones"][zone] = entry;
+    out[name] = canonical(summary);
+  }
+  return out;
+}
+
+template <typename T>
+std::vector<T> shuffled(std::vector<T> items) {
+  for (std::size_t index = items.size(); index > 1; index--) {
+    std::swap(items[index - 1], items[*rc::gen::inRange<std::size_t>(0, index)]);
+  }
+  return items;
+}
+
+RC_GTEST_PROP(ReplicationProperty, AnyOrderWithDuplicatesGivesIdenticalObjects, ()) {
+  const auto zone_count = *rc::gen::inRange<std::size_t>(2, 6);
+  ZoneWorld world = random_history(zone_count);
+  std::vector<Operation> operations = world.pool();
+  const auto duplicates = *rc::gen::container<std::vector<std::size_t>>(
+      rc::gen::inRange<std::size_t>(0, std::max<std::size_t>(operations.size(), 1)));
+  for (const std::size_t index : duplicates) {
+    if (index < operations.size()) operations.push_back(operations[index]);
+  }
+  const auto first = merged(shuffled(operations), world);
+  const auto second = merged(shuffled(operations), world);
+  RC_ASSERT(first == second);
+  RC_ASSERT(first == merged(world.pool(), world));
+}
+
+RC_GTEST_PROP(ReplicationProperty, ADeleteIsNeverUndoneByAnOlderOperation, ()) {
+  ZoneWorld world{{any_application}};
+  world.add_zone("zone1");
+  world.add_zone("zone2");
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  const auto edits = *rc::gen::inRange(0, 5);
+  for (int i = 0; i < edits; i++) {
+    const std::size_t zone = static_cast<std::size_t>(i % 2);
+    world.put(zone, with_zone_entry(*local(world, zone), "zone" + std::to_string(zone + 1), i + 2));
+    world.sync_all();
+  }
+  world.remove(0, "default/app1");
+  const std::vector<Operation> history = world.pool();
+  // Every operation older than the delete, in any order, before or after it.
+  const auto order = shuffled(history);
+  const auto result = merged(order, world);
+  RC_ASSERT(result.count("app1") == 1u);
+  RC_ASSERT(result.at("app1").find("\"deleted\":true") != std::string::npos);
+}
+
+RC_GTEST_PROP(ReplicationProperty, ExactlyOneOwnerOnceAllOperationsAreSeen, ()) {
+  const auto zone_count = *rc::gen::inRange<std::size_t>(2, 6);
+  ZoneWorld world = random_history(zone_count);
+  world.sync_all();
+  for (const auto& name : {"app0", "app1", "app2"}) {
+    std::set<std::string> owners;
+    for (std::size_t zone = 0; zone < world.size(); zone++) {
+      const auto object = replicated(world, zone, name);
+      if (!object) continue;
+      owners.insert(object->deleted ? "(deleted)" : object->owner_zone);
+      const Json* copy = local(world, zone, name);
+      if (!object->deleted) {
+        RC_ASSERT(copy != nullptr);
+        RC_ASSERT(owner_of(*copy) == object->owner_zone);
+      }
+    }
+    RC_ASSERT(owners.size() <= 1u);
+  }
+}
+
+}  // namespace
+}  // namespace mesh::engine
