@@ -1,0 +1,1 @@
+#include "simulator/app_controller.h"

@@ -1,0 +1,3 @@
+#include "simulator/app_controller.h"
+
+#include <gtest/gtest.h>
