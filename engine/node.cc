@@ -455,12 +455,15 @@ void Node::check_connection_deadlines(Now now) {
 }
 
 void Node::maybe_snapshot(Now now) {
+  const bool due = now.monotonic >= snapshot_next_;
+  // The deadline moves on whether or not a snapshot is taken: a due deadline left in the past
+  // would make next_deadline() ask to be woken at once, forever.
+  if (due) snapshot_next_ = now.monotonic + config_.snapshot_interval;
   // Before every replicated kind was listed, a snapshot would withdraw our objects that we
   // have simply not read yet (after a restart without state).
   if (!replication_.ready()) return;
   const std::size_t tail = logs_.tail_count(own_log());
-  const bool due = now.monotonic >= snapshot_next_ && tail > 1;
-  if (tail < config_.snapshot_max_log && !due) return;
+  if (tail < config_.snapshot_max_log && !(due && tail > 1)) return;
   const auto snapshot = logs_.snapshot(identity_, config_.incarnation,
                                        replication_.forgettable_keys(now), now.wall.unix_ms());
   if (!snapshot.ok()) {

@@ -120,7 +120,8 @@ class [[nodiscard]] Result<void, E> {
 
 // MESH_TRY(declaration, expression): evaluates a Result; on error returns it from the enclosing
 // function, else binds the value. Statement form because statement expressions are a GNU
-// extension that -Wpedantic rejects.
+// extension that -Wpedantic rejects. It expands to several statements: never use it as the
+// unbraced body of an if, else or case.
 #define MESH_TRY(declaration, expression)                                            \
   auto MESH_CONCAT(mesh_try_result_, __LINE__) = (expression);                       \
   if (!MESH_CONCAT(mesh_try_result_, __LINE__).ok()) {                               \

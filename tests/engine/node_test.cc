@@ -391,3 +391,29 @@ TEST(NodeRawPeer, RestrictedAdmissionRefusesUnknownKeys) {
 
 }  // namespace
 }  // namespace mesh::engine
+
+namespace mesh::engine {
+namespace {
+
+TEST(Node, IdleNodeKeepsAdvancingPastTheSnapshotInterval) {
+  // Regression: a due snapshot with nothing to compact left its deadline in the past, so
+  // next_deadline() asked for an immediate wake-up forever (found by bench/mesh_bench.cc).
+  Config config = TestNet::default_config(0);
+  config.snapshot_interval = Duration::from_seconds(10);
+  Node node(config, test::test_identity(1));
+  Instant now = Instant::from_ns(1'000'000'000);
+  node.handle_start(Now{now, WallTime::from_unix_ms(1)});
+  for (int step = 0; step < 200; step++) {
+    const auto deadline = node.next_deadline();
+    ASSERT_TRUE(deadline.has_value());
+    ASSERT_GT(*deadline, now) << "asked to be woken in the past at step " << step;
+    now = *deadline;
+    node.handle_timeout(Now{now, WallTime::from_unix_ms(1)});
+    while (node.poll_network()) {
+    }
+  }
+  EXPECT_GT(now, Instant::from_ns(1'000'000'000) + Duration::from_seconds(60));
+}
+
+}  // namespace
+}  // namespace mesh::engine
