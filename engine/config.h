@@ -85,6 +85,9 @@ struct Config {
   bool write_meshpeers = true;
   std::string meshpeer_namespace = "default";
   std::string reporting_instance = "mesh-controller";
+  // Test only (mesh-sim --break-merge-rule): makes the owner tie-break prefer the local zone,
+  // a merge that depends on who merges. Exists so tests can prove the checkers catch it.
+  bool test_break_merge_rule = false;
 
   Result<void, ConfigFailure> validate() const;
 };

@@ -65,10 +65,11 @@ struct KubeRelist {
 using RequestId = std::uint64_t;
 
 enum class KubeVerb {
-  apply,         // server-side apply of the main resource (creates if missing)
-  apply_status,  // server-side apply of the status subresource
-  remove,        // delete, with preconditions
-  create,        // plain create (core/v1 Events)
+  apply,          // server-side apply of the main resource (creates if missing)
+  apply_status,   // server-side apply of the status subresource
+  update_status,  // PUT of the status subresource, with the resourceVersion in the body
+  remove,         // delete, with preconditions
+  create,         // plain create (core/v1 Events)
 };
 
 struct KubeRequest {

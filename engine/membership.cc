@@ -88,6 +88,8 @@ void Membership::handle_record(const PeerRecord& record) {
   if (record.key == self_) return;
   Peer* peer = find_or_add(record.key);
   if (peer == nullptr || record.incarnation < peer->view.incarnation) return;
+  // A new incarnation counts its heartbeats from zero again.
+  if (record.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
   peer->view.zone = record.zone;
   peer->view.endpoints = record.endpoints;
   peer->view.incarnation = record.incarnation;
@@ -134,6 +136,13 @@ void Membership::observe(Now now) {
     }
   }
   if (!last_observed_ || now.monotonic > *last_observed_) last_observed_ = now.monotonic;
+}
+
+void Membership::set_incarnation(std::uint64_t incarnation) {
+  MESH_ASSERT(incarnation > incarnation_);
+  incarnation_ = incarnation;
+  heartbeat_ = 0;
+  changed_.insert(self_);
 }
 
 void Membership::tick(Now now) {

@@ -79,6 +79,8 @@ class Membership {
   // A completed handshake: the peer proved its key and claims zone, endpoints, incarnation.
   void handle_hello(Now now, const Hello& hello);
   void handle_liveness(Now now, const std::vector<LivenessEntry>& entries);
+  // Our node moved to a newer incarnation: our heartbeat starts over under it.
+  void set_incarnation(std::uint64_t incarnation);
   // Advances our own heartbeat counter; call once per heartbeat interval. A tick that comes
   // much later than the interval means this process itself stalled (paused VM, long GC):
   // the stall does not count as the peers' silence (Lifeguard's local health awareness).

@@ -27,10 +27,13 @@ Node::Node(const Config& config, const Identity& identity)
       key_stream_(config.key_stream_seed),
       static_keypair_(noise::keypair_from_secret(key_stream_.next_key())),
       network_digest_(network_digest(config.network_id)),
+      incarnation_(config.incarnation),
       membership_(config, identity.public_key()),
       replication_(ReplicationOptions{.zone = config.zone,
                                       .resources = config.resources,
-                                      .tombstone_retention = config.tombstone_retention}),
+                                      .tombstone_retention = config.tombstone_retention,
+                                      .test_break_merge_rule = config.test_break_merge_rule,
+                                      .own_key = identity.public_key()}),
       meshpeers_(config.meshpeer_namespace, config.reporting_instance) {
   MESH_ASSERT(config_.validate().ok());
   MESH_ASSERT(config_.zone.size() <= zone_size_max);
@@ -54,19 +57,13 @@ void Node::handle_start(Now now) {
   resync_next_ = now.monotonic + config_.resync_interval;
   snapshot_next_ = now.monotonic + config_.snapshot_interval;
   for (DialTarget& target : targets_) target.next_attempt = now.monotonic;
-  // Our own record is the first operation of every incarnation's log.
-  const PeerRecord record{.key = identity_.public_key(),
-                          .zone = config_.zone,
-                          .endpoints = config_.advertised_endpoints,
-                          .incarnation = config_.incarnation};
-  const auto published = publish(now, peer_record_key(), encode_peer_record(record));
-  MESH_ASSERT(published.ok());
+  publish_record(now);
   emit(EventLevel::info, "node " + identity_.public_key().short_hex() + " started in zone " +
-                             config_.zone + ", incarnation " + std::to_string(config_.incarnation));
+                             config_.zone + ", incarnation " + std::to_string(incarnation_));
   if (config_.write_meshpeers) {
     on_peer_state(now, PeerStateChange{.key = identity_.public_key(),
                                        .zone = config_.zone,
-                                       .incarnation = config_.incarnation,
+                                       .incarnation = incarnation_,
                                        .from = PeerState::unknown,
                                        .to = PeerState::ready});
   }
@@ -168,8 +165,8 @@ void Node::handle_timeout(Now now) {
 
 Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key, Bytes payload) {
   MESH_ASSERT(phase_ == Phase::running);
-  MESH_TRY(const Operation operation, logs_.append(identity_, config_.incarnation, key,
-                                                   std::move(payload), now.wall.unix_ms()));
+  MESH_TRY(const Operation operation,
+           logs_.append(identity_, incarnation_, key, std::move(payload), now.wall.unix_ms()));
   metrics_.operations_authored++;
   on_accepted({operation.log(), operation.seq(), operation.kind()}, nullptr);
   maybe_snapshot(now);
@@ -200,7 +197,15 @@ void Node::handle_kube_result(Now now, const KubeResult& result) {
          "kubernetes request " + std::to_string(result.id) + " failed: " + result.message);
   }
   if (result.id >= (RequestId{1} << 62)) {
-    if (result.outcome == KubeOutcome::ok) meshpeers_.handle_applied(result.object);
+    const auto request = meshpeer_requests_.find(result.id);
+    if (request != meshpeer_requests_.end()) {
+      if (result.outcome == KubeOutcome::ok) {
+        meshpeers_.handle_applied(result.object);
+      } else {
+        meshpeer_retry_.insert(request->second);
+      }
+      meshpeer_requests_.erase(request);
+    }
   } else {
     replication_.handle_result(now, result);
   }
@@ -219,6 +224,32 @@ void Node::note_input(Now now) {
                                " ms; peer and link timers extended by as much");
   }
   if (!last_input_ || now.monotonic > *last_input_) last_input_ = now.monotonic;
+}
+
+// Our own record is the first operation of every incarnation's log.
+void Node::publish_record(Now now) {
+  const PeerRecord record{.key = identity_.public_key(),
+                          .zone = config_.zone,
+                          .endpoints = config_.advertised_endpoints,
+                          .incarnation = incarnation_};
+  const auto published = publish(now, peer_record_key(), encode_peer_record(record));
+  MESH_ASSERT(published.ok());
+}
+
+// Someone holds a log of ours from an incarnation at least as new as the current one: an
+// earlier run of this node whose clock read later (a clock stepped back across a restart).
+// Peers would ignore everything we say as obsolete, so we move to a newer incarnation and
+// republish what we own there.
+void Node::on_own_incarnation(Now now, std::uint64_t incarnation) {
+  if (incarnation <= incarnation_ || phase_ != Phase::running) return;
+  emit(EventLevel::warn, "a newer incarnation " + std::to_string(incarnation) +
+                             " of this node exists (clock stepped back?); moving from " +
+                             std::to_string(incarnation_) + " to " +
+                             std::to_string(incarnation + 1));
+  incarnation_ = incarnation + 1;
+  membership_.set_incarnation(incarnation_);
+  publish_record(now);
+  replication_.republish_own();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -300,10 +331,13 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
   Message& message = decoded.value();
   if (config_.trace_messages) trace_message("recv", "from", connection, message);
   if (auto* heights = std::get_if<HeightsMessage>(&message)) {
-    on_heights(connection, *heights);
+    on_heights(now, connection, *heights);
   } else if (auto* operations = std::get_if<OperationsMessage>(&message)) {
     on_operations(now, connection, std::move(*operations));
   } else if (auto* liveness = std::get_if<LivenessMessage>(&message)) {
+    for (const LivenessEntry& entry : liveness->entries) {
+      if (entry.peer == identity_.public_key()) on_own_incarnation(now, entry.incarnation);
+    }
     membership_.handle_liveness(now, liveness->entries);
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
@@ -318,8 +352,11 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
 // side learns what the other lacks and pushes it: a heights message never needs a heights
 // reply (which could ping-pong). A side asks explicitly only when a batch was cut short or an
 // operation arrived beyond a gap.
-void Node::on_heights(Connection& connection, const HeightsMessage& message) {
+void Node::on_heights(Now now, Connection& connection, const HeightsMessage& message) {
   for (const LogHeight& theirs : message.entries) {
+    if (theirs.log.author == identity_.public_key()) {
+      on_own_incarnation(now, theirs.log.incarnation);
+    }
     LogHeight& known = connection.remote[theirs.log];
     known.log = theirs.log;
     // Heights only grow, except when the peer restarted without its state; trust the report.
@@ -339,6 +376,7 @@ void Node::on_operations(Now now, Connection& connection, OperationsMessage mess
   bool gap = false;
   for (Operation& operation : message.operations) {
     const LogId log = operation.log();
+    if (log.author == identity_.public_key()) on_own_incarnation(now, log.incarnation);
     const std::uint64_t seq = operation.seq();
     InsertResult result = logs_.insert(std::move(operation));
     switch (result.status) {
@@ -414,7 +452,24 @@ void Node::on_session_failure(Connection& connection) {
 // ------------------------------------------------------------------------------------------
 // Timers
 
+void Node::retry_meshpeers(Now now) {
+  const std::set<PublicKey> due = std::move(meshpeer_retry_);
+  meshpeer_retry_.clear();
+  for (const PublicKey& key : due) {
+    const bool self = key == identity_.public_key();
+    const auto peer = membership_.peer(key);
+    if (!self && !peer) continue;
+    const PeerState state = self ? PeerState::ready : peer->state;
+    on_peer_state(now, PeerStateChange{.key = key,
+                                       .zone = self ? config_.zone : peer->zone,
+                                       .incarnation = self ? incarnation_ : peer->incarnation,
+                                       .from = state,
+                                       .to = state});
+  }
+}
+
 void Node::on_heartbeat(Now now) {
+  if (config_.write_meshpeers) retry_meshpeers(now);
   membership_.tick(now);
   const std::vector<LivenessEntry> changes = membership_.take_liveness_changes();
   message_buffer_.clear();
@@ -464,8 +519,8 @@ void Node::maybe_snapshot(Now now) {
   if (!replication_.ready()) return;
   const std::size_t tail = logs_.tail_count(own_log());
   if (tail < config_.snapshot_max_log && !(due && tail > 1)) return;
-  const auto snapshot = logs_.snapshot(identity_, config_.incarnation,
-                                       replication_.forgettable_keys(now), now.wall.unix_ms());
+  const auto snapshot = logs_.snapshot(identity_, incarnation_, replication_.forgettable_keys(now),
+                                       now.wall.unix_ms());
   if (!snapshot.ok()) {
     emit(EventLevel::error, "snapshot failed: " + snapshot.error().message);
     return;
@@ -606,7 +661,7 @@ Session Node::make_session(bool initiator) {
       .identity = &identity_,
       .hello = Hello{.identity = identity_.public_key(),
                      .zone = config_.zone,
-                     .incarnation = config_.incarnation,
+                     .incarnation = incarnation_,
                      .endpoints = config_.advertised_endpoints},
       .static_keypair = static_keypair_,
       .ephemeral_keypair = noise::keypair_from_secret(key_stream_.next_key()),
@@ -699,7 +754,7 @@ void Node::pump_replication(Now now) {
     replication_.reconcile(now);
     bool published = false;
     while (auto publication = replication_.poll_publication()) {
-      const auto operation = logs_.append(identity_, config_.incarnation, publication->key,
+      const auto operation = logs_.append(identity_, incarnation_, publication->key,
                                           std::move(publication->payload), now.wall.unix_ms());
       if (!operation.ok()) {
         emit(EventLevel::error, "cannot publish: " + operation.error().message);
@@ -728,8 +783,10 @@ void Node::on_peer_state(Now now, const PeerStateChange& change) {
                                             : (peer ? peer->endpoints : std::vector<std::string>{}),
                           .incarnation = change.incarnation,
                           .state = change.to};
+  meshpeer_retry_.erase(change.key);
   for (KubeRequest& request : meshpeers_.update(now.wall, view, change.from != change.to)) {
     request.id = next_meshpeer_request_++;
+    if (request.kind.is(KindSlot::meshpeer)) meshpeer_requests_[request.id] = change.key;
     metrics_.kube_requests++;
     kube_out_.push_back(std::move(request));
   }

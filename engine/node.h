@@ -137,7 +137,8 @@ class Node {
   // --- getters ---
   const PublicKey& public_key() const { return identity_.public_key(); }
   const Config& config() const { return config_; }
-  LogId own_log() const { return {identity_.public_key(), config_.incarnation}; }
+  LogId own_log() const { return {identity_.public_key(), incarnation_}; }
+  std::uint64_t incarnation() const { return incarnation_; }
   const LogStore& logs() const { return logs_; }
   const Membership& membership() const { return membership_; }
   const NodeMetrics& metrics() const { return metrics_; }
@@ -181,7 +182,9 @@ class Node {
   // inputs, per message
   void on_established(Now now, Connection& connection);
   void on_message(Now now, Connection& connection, ByteView bytes);
-  void on_heights(Connection& connection, const HeightsMessage& message);
+  void on_heights(Now now, Connection& connection, const HeightsMessage& message);
+  void publish_record(Now now);
+  void on_own_incarnation(Now now, std::uint64_t incarnation);
   void on_operations(Now now, Connection& connection, OperationsMessage message);
   void on_accepted(const AcceptedOperation& accepted, const Connection* source);
   void on_session_failure(Connection& connection);
@@ -208,6 +211,7 @@ class Node {
   // Lets replication publish, merge and reconcile until it has nothing more to say.
   void pump_replication(Now now);
   void on_peer_state(Now now, const PeerStateChange& change);
+  void retry_meshpeers(Now now);
   void update_zone_liveness(Now now);
   void trace_message(const char* verb, const char* preposition, const Connection& connection,
                      const Message& message);
@@ -219,6 +223,8 @@ class Node {
   noise::KeyPair static_keypair_;
   Digest network_digest_;
   Phase phase_ = Phase::created;
+  // Our log's incarnation: config.incarnation, raised if the mesh holds a newer one of ours.
+  std::uint64_t incarnation_;
   LogStore logs_;
   Membership membership_;
   NodeMetrics metrics_;
@@ -236,6 +242,10 @@ class Node {
   Replication replication_;
   MeshPeerWriter meshpeers_;
   RequestId next_meshpeer_request_ = RequestId{1} << 62;  // apart from replication's ids
+  // MeshPeer writes in flight (request -> peer), and peers whose last write failed: they are
+  // written again at the next heartbeat, so an API outage cannot leave a status stale.
+  std::map<RequestId, PublicKey> meshpeer_requests_;
+  std::set<PublicKey> meshpeer_retry_;
   std::optional<ZoneLiveness> zone_liveness_;
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer

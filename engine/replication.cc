@@ -94,12 +94,15 @@ Replication::Replication(ReplicationOptions options) : options_(std::move(option
 // ------------------------------------------------------------------------------------------
 // The merge order
 
-bool Replication::owner_less(const OwnerVersion& a, const OwnerVersion& b) {
+bool Replication::owner_less(const OwnerVersion& a, const OwnerVersion& b) const {
   if (a.generation != b.generation) return a.generation < b.generation;
   if (a.deleted != b.deleted) return !a.deleted;  // a delete beats every live part
   if (a.epoch != b.epoch) return a.epoch < b.epoch;
   // Equal epochs in two zones (a split brain's takeovers): the smaller zone name wins.
-  if (a.zone != b.zone) return a.zone > b.zone;
+  if (a.zone != b.zone) {
+    if (options_.test_break_merge_rule) return b.zone == options_.zone;  // deliberately wrong
+    return a.zone > b.zone;
+  }
   if (a.incarnation != b.incarnation) return a.incarnation < b.incarnation;
   if (a.seq != b.seq) return a.seq < b.seq;
   return a.author < b.author;
@@ -283,6 +286,23 @@ void Replication::consider_takeover(Entry& entry) {
   const Json content = strategy(entry).with_owner(best->content, options_.zone, epoch);
   stats_.takeovers++;
   publish_owner(entry, best->version.generation, false, epoch, options_.zone, content);
+}
+
+void Replication::republish_own() {
+  for (auto& [key, entry] : entries_) {
+    const auto owner = entry.owners.find(options_.own_key);
+    if (owner != entry.owners.end()) {
+      const OwnerVersion& version = owner->second.version;
+      publish_owner(entry, version.generation, version.deleted, version.epoch, version.zone,
+                    owner->second.content);
+    }
+    const auto zone = entry.zones.find(options_.zone);
+    if (zone == entry.zones.end()) continue;
+    const auto part = zone->second.find(options_.own_key);
+    if (part != zone->second.end()) {
+      publish_zone(entry, part->second.generation, part->second.entry);
+    }
+  }
 }
 
 void Replication::publish_owner(Entry& entry, std::uint64_t generation, bool deleted,
@@ -520,8 +540,11 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   const auto local_status =
       s.status_body(kind, entry.namespace_name, entry.name, s.owner_content(local), local_zones);
   if (local_status && canonical(*status) == canonical(*local_status)) return false;
+  // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
+  // other managers own, so it could never remove a stale placement or zone entry. The
+  // resourceVersion makes it safe against the local controller writing at the same time.
   (*status)["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
-  request(entry, KubeVerb::apply_status, std::move(*status));
+  request(entry, KubeVerb::update_status, std::move(*status));
   return true;
 }
 

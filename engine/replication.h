@@ -51,6 +51,8 @@ struct ReplicationOptions {
   std::uint32_t conflict_retries_max = 10;
   Duration retry_backoff_min = Duration::from_ms(500);
   Duration retry_backoff_max = Duration::from_seconds(30);
+  bool test_break_merge_rule = false;  // see Config::test_break_merge_rule
+  PublicKey own_key;                   // our identity: which candidates are ours
 };
 
 // An operation the node should author in its own log.
@@ -102,6 +104,9 @@ class Replication {
   void handle_snapshot(const Operation& snapshot);
   // --- decisions ---
   void handle_liveness(Now now, const ZoneLiveness& liveness);
+  // Publishes again every part we authored, in our (new) log: after the node moved to a newer
+  // incarnation, peers treat the older one's operations as obsolete.
+  void republish_own();
   // Writes local Kubernetes towards the replicated state; call after each batch of inputs.
   void reconcile(Now now);
 
@@ -165,7 +170,7 @@ class Replication {
   };
   using EntryKey = std::tuple<std::size_t, std::string, std::string>;
 
-  static bool owner_less(const OwnerVersion& a, const OwnerVersion& b);
+  bool owner_less(const OwnerVersion& a, const OwnerVersion& b) const;
   const OwnerCandidate* winner(const Entry& entry) const;
   const ZoneCandidate* zone_winner(const Entry& entry, const std::string& zone,
                                    std::uint64_t generation) const;

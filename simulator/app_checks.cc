@@ -122,18 +122,19 @@ void AppController::check_own_write(const AppKey& key, AppState& app, const AppO
   const Ownership& new_ownership = after.ownership;
   const std::string& zone = options_.zone;
   if (!old_ownership.owner.empty() && new_ownership.owner != old_ownership.owner) {
-    violation(key, now, "owner changed by this controller from " + old_ownership.owner + " to " +
-                            new_ownership.owner);
+    violation(key, now,
+              "owner changed by this controller from " + old_ownership.owner + " to " +
+                  new_ownership.owner);
   }
   if (new_ownership.epoch < old_ownership.epoch) {
-    violation(key, now, "epoch lowered by this controller from " +
-                            std::to_string(old_ownership.epoch) + " to " +
-                            std::to_string(new_ownership.epoch));
+    violation(key, now,
+              "epoch lowered by this controller from " + std::to_string(old_ownership.epoch) +
+                  " to " + std::to_string(new_ownership.epoch));
   }
   if (new_ownership.epoch < checks.epoch_written_max) {
-    violation(key, now, "epoch written went back from " +
-                            std::to_string(checks.epoch_written_max) + " to " +
-                            std::to_string(new_ownership.epoch));
+    violation(key, now,
+              "epoch written went back from " + std::to_string(checks.epoch_written_max) + " to " +
+                  std::to_string(new_ownership.epoch));
   }
   checks.epoch_written_max = std::max(checks.epoch_written_max, new_ownership.epoch);
   const bool non_owner = !old_ownership.owner.empty() && old_ownership.owner != zone;

@@ -422,9 +422,8 @@ AppController::Outcome AppController::reconcile_derive(const AppKey& key, AppSta
   if (derivation.job.has_value() && app.job.has_value() && app.job->kind != *derivation.job) {
     stop_job(app);
   }
-  const WriteResult written = write_status(key, now, [&](AppStatus& fresh) {
-    return merge_status(derivation.status, fresh, zone);
-  });
+  const WriteResult written = write_status(
+      key, now, [&](AppStatus& fresh) { return merge_status(derivation.status, fresh, zone); });
   if (!written.ok()) return Outcome::error;
   if (derivation.job.has_value() && !app.job.has_value()) {
     start_job(key, app, derivation, object, now);
@@ -511,9 +510,9 @@ void AppController::start_job(const AppKey& key, AppState& app, const Derivation
   if (kind == JobKind::operation) job.next_run_at = now.monotonic + options_.operational_poll;
   const ZoneStatus* entry = find_zone(derivation.status, options_.zone);
   const std::string active = entry == nullptr ? std::string() : entry->chart_version;
-  job.condition = initial_condition(kind, options_.zone,
-                                    bundle_health(key, app, active, now.monotonic),
-                                    kube_sim::format_rfc3339(now.wall));
+  job.condition =
+      initial_condition(kind, options_.zone, bundle_health(key, app, active, now.monotonic),
+                        kube_sim::format_rfc3339(now.wall));
   app.job = std::move(job);
   counters_.jobs_started++;
 }
@@ -595,10 +594,10 @@ std::vector<WorkloadVersion> AppController::workload(const AppKey& key) const {
   const Instant now = now_.monotonic;
   for (const InstalledVersion& installed : found->second.workload.versions()) {
     if (installed.gone_at.has_value() && *installed.gone_at <= now) continue;
-    versions.push_back(WorkloadVersion{.version = installed.version,
-                                       .complete = found->second.workload.complete(
-                                           installed.version, now),
-                                       .deleting = installed.gone_at.has_value()});
+    versions.push_back(
+        WorkloadVersion{.version = installed.version,
+                        .complete = found->second.workload.complete(installed.version, now),
+                        .deleting = installed.gone_at.has_value()});
   }
   return versions;
 }

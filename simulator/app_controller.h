@@ -1,14 +1,11 @@
-// AppController: an emulation of the real AnyApplication controller (dcp.hiro.io/v1), one per
-// simulated zone, acting on that zone's kube_sim::ApiServer (reference
-// anyapplication-controller.md, §10 is the spec).
+// AppController: an emulation of the real AnyApplication controller for one simulated zone, on
+// that zone's kube_sim::ApiServer (reference anyapplication-controller.md; §10 is the spec).
 //
-// Inputs: start(now), handle_timeout(now) (when next_deadline() is due and right after the
-// simulator changed the API server) and the fault/workload knobs. Outputs: list, watch, PUT
-// /status and finalizer updates on the borrowed ApiServer. Invariants: deterministic for equal
-// inputs; reconciles are serialized; at most one job per application; every queue is bounded
-// (app_limits.h). It also checks §10's properties on every object it observes (violations()).
-// It does not emit Events, model the stale-cache race, leader election, Helm rendering or the
-// placement controller, and it never sets the ApiServer's clock.
+// Inputs: start(), handle_timeout(now) (when next_deadline() is due and right after the API
+// server changed) and fault/workload knobs. Outputs: list, watch, PUT /status and finalizer
+// updates. Deterministic; reconciles serialized; one job per application; all bounded. It checks
+// §10's properties on every object it observes (violations()). It emits no Events, never sets
+// the server's clock, and models neither the stale-cache race nor Helm or leader election.
 #pragma once
 
 #include <cstdint>

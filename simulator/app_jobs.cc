@@ -88,12 +88,11 @@ void AppController::tick_deploy(const AppKey& key, AppState& app, Now now) {
   const int attempts = options_.attempts;
   bool finished = false;
   app.workload.settle(now.monotonic);
-  if (knobs_for(key).sync_error || !app.workload.apply(job.version, now.monotonic,
-                                                       deploy_duration_)) {
-    job.condition = job_condition(ConditionType::deployment, "Failure", "SyncError",
-                                  "Deployment failure: sync of version " + job.version +
-                                      " failed.",
-                                  now);
+  if (knobs_for(key).sync_error ||
+      !app.workload.apply(job.version, now.monotonic, deploy_duration_)) {
+    job.condition =
+        job_condition(ConditionType::deployment, "Failure", "SyncError",
+                      "Deployment failure: sync of version " + job.version + " failed.", now);
     finished = true;
   } else if (app.workload.complete(job.version, now.monotonic)) {
     job.condition = job_condition(ConditionType::deployment, "Done", "",
@@ -108,10 +107,9 @@ void AppController::tick_deploy(const AppKey& key, AppState& app, Now now) {
           "Deployment failure: Retrying deployment " + attempt_text(job.attempt, attempts) + ".",
           now);
     } else {
-      job.condition = job_condition(ConditionType::deployment, "Failure", "Timeout",
-                                    "Deployment failure: Deployment timed out after " +
-                                        go_duration_text(timeout),
-                                    now);
+      job.condition = job_condition(
+          ConditionType::deployment, "Failure", "Timeout",
+          "Deployment failure: Deployment timed out after " + go_duration_text(timeout), now);
       finished = true;
     }
   }
@@ -140,16 +138,15 @@ void AppController::tick_undeploy(const AppKey& key, AppState& app, Now now) {
     finished = true;
   } else if (delete_error || timed_out) {
     const std::string reason = delete_error ? "SyncError" : "Timeout";
-    const std::string cause = delete_error ? "deleting objects failed"
-                                           : "timed out after " +
-                                                 go_duration_text(options_.undeploy_timeout);
+    const std::string cause =
+        delete_error ? "deleting objects failed"
+                     : "timed out after " + go_duration_text(options_.undeploy_timeout);
     if (job.attempt < attempts) {
       job.attempt++;
       job.started_at = now.monotonic;
-      job.condition = job_condition(ConditionType::undeployment, "Undeploy", reason,
-                                    "Undeploy failure: " + cause + " " +
-                                        attempt_text(job.attempt, attempts) + ".",
-                                    now);
+      job.condition = job_condition(
+          ConditionType::undeployment, "Undeploy", reason,
+          "Undeploy failure: " + cause + " " + attempt_text(job.attempt, attempts) + ".", now);
     } else {
       job.condition = job_condition(ConditionType::undeployment, "Failure", reason,
                                     "Undeploy failure: " + cause + ".", now);
@@ -157,11 +154,11 @@ void AppController::tick_undeploy(const AppKey& key, AppState& app, Now now) {
     }
   } else {
     const std::string total = std::to_string(app_workload_objects_per_version);
-    job.condition = job_condition(ConditionType::undeployment, "Undeploy", "",
-                                  "Version " + app.workload.versions().front().version +
-                                      " (Total=" + total + ", Deleted=" + total +
-                                      ", DeleteFailed=0).",
-                                  now);
+    job.condition =
+        job_condition(ConditionType::undeployment, "Undeploy", "",
+                      "Version " + app.workload.versions().front().version + " (Total=" + total +
+                          ", Deleted=" + total + ", DeleteFailed=0).",
+                      now);
   }
   job.next_run_at = now.monotonic + options_.sync_poll;
   job_write(key, app, now, {ConditionType::local, ConditionType::deployment});
@@ -224,8 +221,8 @@ void AppController::job_write(const AppKey& key, AppState& app, Now now,
   if (!written.ok()) counters_.job_writes_dropped++;
 }
 
-Condition AppController::job_condition(ConditionType type, std::string status,
-                                       std::string reason, std::string msg, Now now) const {
+Condition AppController::job_condition(ConditionType type, std::string status, std::string reason,
+                                       std::string msg, Now now) const {
   return Condition{.type = type,
                    .zone_id = options_.zone,
                    .status = std::move(status),

@@ -1,12 +1,10 @@
-// AnyApplication (dcp.hiro.io/v1) as the real controller's Go types see it: strict decoding,
-// typed fields, and re-encoding of the status it PUTs.
+// AnyApplication (dcp.hiro.io/v1) as the real controller's Go types see it (reference §2).
 //
-// decode_app() reads an object served by the API server the way the controller's unmarshallers
-// do: absent or null fields take zero values; a field of the wrong JSON type, or a `state`,
-// `strategy` or condition `type` outside the Go enums (a present "" included), is an error.
-// render_status() writes a status back as the typed client would: the whole status, fields the
-// Go types do not know dropped, omitempty fields omitted. Pure functions; nothing here does I/O
-// or keeps state. Reference: anyapplication-controller.md §2.
+// decode_app() reads an object like the controller's unmarshallers: absent or null fields are
+// zero values; a wrong JSON type, or a `state`, `strategy` or condition `type` outside the Go
+// enums (a present "" included), is an error. render_status() writes a status back as the typed
+// client would: the whole status, unknown fields dropped, omitempty fields omitted. Pure
+// functions: no I/O, no state.
 #pragma once
 
 #include <cstdint>

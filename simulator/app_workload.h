@@ -1,12 +1,10 @@
-// The simulated world an AnyApplication controller acts on in one zone: the workload objects
-// each application installed (per chart version) and the Helm chart repository index.
+// The simulated world an AnyApplication controller acts on in one zone: the workload objects of
+// each application (per chart version) and the Helm chart repository index.
 //
-// Workload replaces the rendered Helm objects: apply() starts installing a version, which is
-// complete (every rendered object exists) after the deploy duration; remove_all() issues deletes,
-// which finish after the undeploy duration. Time enters as arguments; the durations are fixed
-// when an action starts. ChartIndex maps a version constraint to a concrete version, as the
-// repository index does; the controller's copy refreshes at most once per refresh interval. No
-// object-level detail (names, kinds, per-object health) is modelled.
+// Workload: apply() starts installing a version, complete after the deploy duration;
+// remove_all() issues deletes, done after the undeploy duration (durations fixed when an action
+// starts; time comes in as arguments). ChartIndex maps a version constraint to a concrete
+// version; the controller's copy refreshes at most once per interval. No per-object detail.
 #pragma once
 
 #include <cstdint>

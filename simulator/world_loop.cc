@@ -226,7 +226,12 @@ void Impl::drain_node(Zone& zone) {
   }
   while (auto event = node.poll_event()) {
     if (const auto* log = std::get_if<engine::LogEvent>(&*event)) {
-      if (log->level != engine::EventLevel::debug) trace(&zone, log->message);
+      if (log->level != engine::EventLevel::debug) {
+        trace(&zone, log->message);
+      } else if (options_.trace != nullptr) {
+        // Debug events go to the trace file only; the trace hash covers the rest.
+        *options_.trace << "    " << zone.name << " debug: " << log->message << "\n";
+      }
     } else {
       const auto& change = std::get<engine::PeerStateEvent>(*event).change;
       const std::string text = change.zone + " " + engine::to_string(change.to);
@@ -386,6 +391,9 @@ engine::KubeResult Impl::execute(Zone& zone, const engine::KubeRequest& request)
     case engine::KubeVerb::apply: outcome = zone.api->apply(key, request.body, write); break;
     case engine::KubeVerb::apply_status:
       outcome = zone.api->apply_status(key, request.body, write);
+      break;
+    case engine::KubeVerb::update_status:
+      outcome = zone.api->update_status(key, request.body, write);
       break;
     case engine::KubeVerb::create:
       outcome = zone.api->create(key.resource, request.namespace_name, request.body, write);

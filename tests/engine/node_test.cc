@@ -417,3 +417,25 @@ TEST(Node, IdleNodeKeepsAdvancingPastTheSnapshotInterval) {
 
 }  // namespace
 }  // namespace mesh::engine
+
+namespace mesh::engine {
+namespace {
+
+TEST(Membership, ARecordOfANewIncarnationResetsTheHeartbeatCount) {
+  // Regression (swarm seed 12): the record of a restarted peer arrived before its heartbeats
+  // and kept the old incarnation's count, so the new, lower counts looked stale for minutes.
+  Config config = TestNet::default_config(0);
+  Membership membership(config, test::test_identity(1).public_key());
+  const PublicKey peer = test::test_identity(2).public_key();
+  const Now t0{Instant::from_ns(1'000'000'000), WallTime::from_unix_ms(1)};
+  membership.handle_liveness(t0, {{peer, 100, 50}});
+  membership.handle_record({.key = peer, .zone = "zone2", .incarnation = 200});
+  const Now t1{t0.monotonic + Duration::from_seconds(4), t0.wall};
+  membership.handle_liveness(t1, {{peer, 200, 1}});
+  const Now t2{t0.monotonic + Duration::from_seconds(8), t0.wall};
+  (void)membership.evaluate(t2);
+  EXPECT_EQ(membership.state(peer), PeerState::ready);
+}
+
+}  // namespace
+}  // namespace mesh::engine

@@ -53,7 +53,7 @@ class FakeKube {
         expected_rv != engine::string_at(existing->second, {"metadata", "resourceVersion"})) {
       return {.id = request.id, .outcome = engine::KubeOutcome::conflict};
     }
-    if (request.verb == engine::KubeVerb::apply_status && existing == objects_.end()) {
+    if (request.verb != engine::KubeVerb::apply && existing == objects_.end()) {
       return {.id = request.id, .outcome = engine::KubeOutcome::not_found};
     }
     Json object = existing != objects_.end() ? existing->second : Json::object();
@@ -190,8 +190,9 @@ class ZoneWorld {
       bool progress = false;
       while (auto publication = z.replication->poll_publication()) {
         if (std::getenv("ZW_DEBUG")) {
-          std::fprintf(stderr, "%s pub %s\n", z.name.c_str(),
-                       std::string(publication->payload.begin(), publication->payload.end()).c_str());
+          std::fprintf(
+              stderr, "%s pub %s\n", z.name.c_str(),
+              std::string(publication->payload.begin(), publication->payload.end()).c_str());
         }
         auto op = z.store.append(z.identity, z.incarnation, publication->key,
                                  std::move(publication->payload), 0);
