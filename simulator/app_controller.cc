@@ -269,8 +269,10 @@ void AppController::enqueue(AppState& app, Instant now) {
 
 // ---- Work loop ------------------------------------------------------------------------------
 
-// Runs the earliest due item: reconciles before job ticks due at the same instant, keys in
-// order. Returns false when nothing is due.
+// Runs the earliest due item, keys in order. A job tick goes before a reconcile due at the same
+// instant: a job started "at once" runs before the reconcile its starter's write triggers, as
+// the real job goroutine starts immediately while the event needs an informer round trip.
+// Returns false when nothing is due.
 bool AppController::run_next_item(Now now) {
   const AppKey* reconcile_key = nullptr;
   Instant reconcile_at = Instant::max();
@@ -293,7 +295,7 @@ bool AppController::run_next_item(Now now) {
       job_key = &key;
     }
   }
-  if (reconcile_key != nullptr && reconcile_at <= job_at) {
+  if (reconcile_key != nullptr && reconcile_at < job_at) {
     const AppKey key = *reconcile_key;  // the entry may go during the reconcile
     run_reconcile(key, now);
     return true;

@@ -53,6 +53,16 @@ class Reader {
     if (!parsed.ok()) return error(node, key, parsed.error());
     return parsed.value();
   }
+  // A duration that may be negative ("-90m"): clock offsets and jumps.
+  Result<Duration, ScenarioFailure> signed_duration(const YAML::Node& node,
+                                                    const std::string& key) const {
+    if (!node.IsScalar()) return error(node, key, "expected a duration such as -30s or 2h");
+    const std::string text = node.Scalar();
+    const bool negative = text.starts_with("-");
+    auto parsed = parse_duration(negative ? text.substr(1) : text);
+    if (!parsed.ok()) return error(node, key, parsed.error());
+    return negative ? Duration::zero() - parsed.value() : parsed.value();
+  }
   Result<std::int64_t, ScenarioFailure> integer(const YAML::Node& node, const std::string& key,
                                                 std::int64_t min, std::int64_t max) const {
     std::int64_t value = 0;
@@ -180,7 +190,8 @@ Status Reader::zones(const YAML::Node& node, Scenario& scenario) const {
       if (present(item["clock"])) {
         MESH_TRY_VOID(known(item["clock"], key + ".clock", {"offset", "drift_ppm"}));
         if (present(item["clock"]["offset"])) {
-          MESH_TRY(zone.clock_offset, duration(item["clock"]["offset"], key + ".clock.offset"));
+          MESH_TRY(zone.clock_offset,
+                   signed_duration(item["clock"]["offset"], key + ".clock.offset"));
         }
         if (present(item["clock"]["drift_ppm"])) {
           MESH_TRY(zone.clock_drift_ppm,
@@ -440,11 +451,7 @@ Status Reader::action_body(const YAML::Node& body, const std::string& key, Actio
     MESH_TRY(action.duration, duration(body["duration"], key + ".duration"));
   }
   if (present(body["by"])) {
-    const std::string text = body["by"].Scalar();
-    const bool negative = text.starts_with("-");
-    auto parsed = parse_duration(negative ? text.substr(1) : text);
-    if (!parsed.ok()) return error(body["by"], key + ".by", parsed.error());
-    action.by = negative ? Duration::zero() - parsed.value() : parsed.value();
+    MESH_TRY(action.by, signed_duration(body["by"], key + ".by"));
   }
   if (present(body["ppm"])) {
     MESH_TRY(action.ppm, integer(body["ppm"], key + ".ppm", -1000, 1000));
@@ -548,6 +555,8 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
   }
   if (present(root["description"])) {
     MESH_TRY(scenario.description, reader.string(root["description"], "description"));
+    // A literal block keeps its final newline; the text itself does not need it.
+    while (scenario.description.ends_with('\n')) scenario.description.pop_back();
   }
   if (present(root["seed"])) {
     MESH_TRY(const std::int64_t seed, reader.integer(root["seed"], "seed", 0, INT64_MAX));
@@ -824,8 +833,11 @@ std::string to_yaml(const Scenario& scenario) {
     }
     out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << zone.name;
     out << YAML::Key << "clock" << YAML::Value << YAML::BeginMap << YAML::Key << "offset"
-        << YAML::Value << format_duration(zone.clock_offset) << YAML::Key << "drift_ppm"
-        << YAML::Value << zone.clock_drift_ppm << YAML::EndMap;
+        << YAML::Value
+        << (zone.clock_offset < Duration::zero()
+                ? "-" + format_duration(Duration::zero() - zone.clock_offset)
+                : format_duration(zone.clock_offset))
+        << YAML::Key << "drift_ppm" << YAML::Value << zone.clock_drift_ppm << YAML::EndMap;
     if (zone.start_at) {
       out << YAML::Key << "start_at" << YAML::Value << format_duration(*zone.start_at);
     }

@@ -1,0 +1,124 @@
+#include "simulator/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "simulator/swarm.h"
+
+namespace mesh::simulator {
+namespace {
+
+void expect_error(const std::string& text, const std::string& expected) {
+  const auto parsed = parse_scenario(text, "s.yaml");
+  ASSERT_FALSE(parsed.ok()) << text;
+  EXPECT_NE(parsed.error().message.find(expected), std::string::npos)
+      << "message: " << parsed.error().message << "\nexpected: " << expected;
+}
+
+TEST(Scenario, ParsesEverySection) {
+  const auto parsed = parse_scenario(R"(
+name: full
+seed: 9
+duration: 2m
+zones:
+  - zone1
+  - {name: zone2, clock: {offset: -30s, drift_ppm: 100}, start_at: 5s}
+topology: ring
+network:
+  latency: {distribution: exponential, min: 1ms, mean: 10ms}
+  links:
+    - {between: [zone1, zone2], latency: {distribution: constant, value: 50ms}, bandwidth: 1000}
+engine: {peer_unavailable_after: 45s, snapshot_max_log: 16}
+kube: {request_latency: 3ms}
+controller: false
+workload:
+  random: {operations_per_second: 2, objects: 3, stop_at: 90s}
+timeline:
+  - {at: 10s, partition: {groups: [[zone1], [zone2]], one_way: true}}
+  - {at: 5s, create: {zone: zone1, app: a, placements: [zone1, zone2], strategy: Local}}
+  - {at: 20s, clock_jump: {zone: zone2, by: -1h}}
+  - {at: 30s, assert: {peer_state: {peer: zone2, state: Ready, observers: [zone1]}}}
+checks: {converge_within: 40s, bounded_logs: false}
+tags: [example]
+)",
+                                     "full.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const Scenario& s = parsed.value();
+  EXPECT_EQ(s.seed, 9u);
+  EXPECT_EQ(s.duration, Duration::from_seconds(120));
+  ASSERT_EQ(s.zones.size(), 2u);
+  EXPECT_EQ(s.zones[1].clock_offset, Duration::zero() - Duration::from_seconds(30));
+  EXPECT_EQ(s.zones[1].clock_drift_ppm, 100);
+  EXPECT_EQ(s.zones[1].start_at, Duration::from_seconds(5));
+  EXPECT_EQ(s.topology, Topology::ring);
+  EXPECT_EQ(s.latency.kind, io_sim::LatencyModel::Kind::exponential);
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.links[0].bandwidth_bytes_per_second, 1000u);
+  EXPECT_EQ(s.engine.peer_unavailable_after, Duration::from_seconds(45));
+  EXPECT_FALSE(s.controller);
+  ASSERT_EQ(s.timeline.size(), 4u);
+  EXPECT_EQ(s.timeline[0].kind, ActionKind::create);  // sorted by time
+  EXPECT_EQ(s.timeline[1].kind, ActionKind::partition);
+  EXPECT_TRUE(s.timeline[1].one_way);
+  EXPECT_EQ(s.timeline[2].by, Duration::zero() - Duration::from_seconds(3600));
+  EXPECT_EQ(s.timeline[3].kind, ActionKind::assert_peer_state);
+  EXPECT_FALSE(s.checks.bounded_logs);
+}
+
+TEST(Scenario, ErrorsNameFileLineAndKey) {
+  expect_error("zones: 2\nduration: soon\n", "s.yaml:2: duration: 'soon' is not a duration");
+  expect_error("zones: 2\nbogus: 1\n", "s.yaml:2: bogus: unknown key");
+  expect_error("zones: [zone1, zone1]\n", "zone 'zone1' twice");
+  expect_error("zones: [Zone_1]\n", "zone names are lowercase");
+  expect_error("duration: 10s\n", "zones: required");
+  expect_error("zones: 2\ntimeline:\n  - {at: 1s, crash: zone9}\n",
+               "s.yaml:3: timeline[0]: unknown zone 'zone9'");
+  expect_error("zones: 2\ntimeline:\n  - {at: 1s, explode: zone1}\n",
+               "timeline[0].explode: unknown action");
+  expect_error("zones: 2\nduration: 10s\ntimeline:\n  - {at: 20s, heal: {}}\n",
+               "after the end of the run");
+  expect_error("zones: 2\nnetwork: {latency: {distribution: uniform, min: 5ms, max: 1ms}}\n",
+               "network.latency: min must not exceed max");
+  expect_error(
+      "zones: 2\ntimeline:\n  - {at: 1s, assert: {peer_state: {peer: zone1, "
+      "state: Happy}}}\n",
+      "expected Ready, NotReady, Unavailable or Unknown");
+  expect_error("zones: 2\nengine: {connections_target: 0}\n", "engine.connections_target");
+  expect_error("zones: [a\n", "s.yaml:");
+}
+
+TEST(Scenario, EveryShippedScenarioParses) {
+  const std::filesystem::path directory = std::filesystem::path(MESH_SOURCE_DIR) / "scenarios";
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
+    if (entry.path().extension() != ".yaml") continue;
+    const auto loaded = load_scenario(entry.path().string());
+    EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().message);
+    count++;
+  }
+  EXPECT_GE(count, 10u);
+}
+
+TEST(Scenario, GeneratedScenariosRoundTripThroughYaml) {
+  for (std::uint64_t seed = 1; seed <= 50; seed++) {
+    const Scenario generated = generate_scenario(seed);
+    const std::string yaml = to_yaml(generated);
+    const auto parsed = parse_scenario(yaml, "generated.yaml");
+    ASSERT_TRUE(parsed.ok()) << "seed " << seed << ": " << parsed.error().message << "\n" << yaml;
+    EXPECT_EQ(to_yaml(parsed.value()), yaml) << "seed " << seed;
+  }
+}
+
+TEST(Scenario, DurationsParseAndFormat) {
+  EXPECT_EQ(parse_duration("250ms").value(), Duration::from_ms(250));
+  EXPECT_EQ(parse_duration("2m").value(), Duration::from_seconds(120));
+  EXPECT_EQ(parse_duration("1h").value(), Duration::from_seconds(3600));
+  EXPECT_FALSE(parse_duration("5").ok());
+  EXPECT_FALSE(parse_duration("-5s").ok());
+  EXPECT_EQ(format_duration(Duration::from_ms(1500)), "1500ms");
+  EXPECT_EQ(format_duration(Duration::from_seconds(3)), "3s");
+}
+
+}  // namespace
+}  // namespace mesh::simulator

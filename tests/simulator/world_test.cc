@@ -1,0 +1,111 @@
+#include "simulator/world.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "simulator/swarm.h"
+
+namespace mesh::simulator {
+namespace {
+
+Scenario small(const std::string& yaml) {
+  auto parsed = parse_scenario(yaml, "inline.yaml");
+  EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().message);
+  return parsed.value();
+}
+
+const char* const two_zones = R"(
+name: t
+zones: [zone1, zone2]
+duration: 20s
+controller: false
+timeline:
+  - {at: 1s, create: {zone: zone1, app: app1, placements: [zone1, zone2]}}
+  - {at: 10s, assert: {exists: {app: app1}}}
+)";
+
+TEST(World, SameSeedSameTraceBitForBit) {
+  const Scenario scenario = generate_scenario(3);
+  std::ostringstream first_trace;
+  std::ostringstream second_trace;
+  const RunResult first = World(scenario, {.seed = 3, .trace = &first_trace}).run();
+  const RunResult second = World(scenario, {.seed = 3, .trace = &second_trace}).run();
+  EXPECT_EQ(first.trace_hash, second.trace_hash);
+  EXPECT_EQ(first_trace.str(), second_trace.str());
+  EXPECT_GT(first.stats.events, 100u);
+}
+
+TEST(World, OtherSeedOtherTrace) {
+  const Scenario scenario = generate_scenario(3);
+  EXPECT_NE(World(scenario, {.seed = 3}).run().trace_hash,
+            World(scenario, {.seed = 4}).run().trace_hash);
+}
+
+TEST(World, SimpleReplicationPassesAndReportsStats) {
+  const RunResult result = World(small(two_zones), {.seed = 1}).run();
+  EXPECT_TRUE(result.passed()) << (result.violations.empty() ? "" : result.violations[0].message);
+  EXPECT_TRUE(result.stats.converged_after.has_value());
+  EXPECT_GT(result.stats.operations, 2u);
+  const auto json = result.to_json();
+  EXPECT_EQ(json["passed"], true);
+  EXPECT_EQ(json["scenario"], "t");
+}
+
+TEST(World, FailingAssertionNamesTheLine) {
+  const RunResult result = World(small(R"(
+name: t
+zones: [zone1, zone2]
+duration: 10s
+controller: false
+timeline:
+  - {at: 5s, assert: {exists: {app: never}}}
+)"),
+                                 {.seed = 1})
+                               .run();
+  ASSERT_EQ(result.violations.size(), 1u);
+  EXPECT_EQ(result.violations[0].kind, Violation::Kind::assertion);
+  EXPECT_NE(result.violations[0].message.find("inline.yaml:7: assert exists at 5s: never does "
+                                              "not exist"),
+            std::string::npos)
+      << result.violations[0].message;
+}
+
+TEST(World, IsolatedZoneIsReportedUnavailableThenRecovers) {
+  const RunResult result = World(small(R"(
+name: t
+zones: [zone1, zone2, zone3]
+duration: 60s
+engine: {peer_unavailable_after: 15s}
+controller: false
+timeline:
+  - {at: 5s, isolate: zone3}
+  - {at: 30s, assert: {peer_state: {peer: zone3, state: Unavailable, observers: [zone1, zone2]}}}
+  - {at: 35s, heal: {}}
+  - {at: 55s, assert: {peer_state: {peer: zone3, state: Ready}}}
+)"),
+                                 {.seed = 5})
+                               .run();
+  EXPECT_TRUE(result.passed()) << (result.violations.empty() ? "" : result.violations[0].message);
+}
+
+TEST(World, BrokenMergeRuleIsCaught) {
+  const RunResult result = World(small(R"(
+name: t
+zones: [zone1, zone2, zone3]
+duration: 90s
+engine: {peer_unavailable_after: 15s}
+controller: false
+timeline:
+  - {at: 2s, create: {zone: zone1, app: app1, placements: [zone1]}}
+  - {at: 10s, partition: {groups: [[zone1], [zone2], [zone3]]}}
+  - {at: 11s, crash: zone1}
+  - {at: 60s, heal: {}}
+)"),
+                                 {.seed = 13, .break_merge_rule = true})
+                               .run();
+  EXPECT_FALSE(result.passed());
+}
+
+}  // namespace
+}  // namespace mesh::simulator
