@@ -33,7 +33,8 @@ Node::Node(const Config& config, const Identity& identity)
                                       .resources = config.resources,
                                       .tombstone_retention = config.tombstone_retention,
                                       .test_break_merge_rule = config.test_break_merge_rule,
-                                      .own_key = identity.public_key()}),
+                                      .own_key = identity.public_key(),
+                                      .incarnation = config.incarnation}),
       meshpeers_(config.meshpeer_namespace, config.reporting_instance) {
   MESH_ASSERT(config_.validate().ok());
   MESH_ASSERT(config_.zone.size() <= zone_size_max);
@@ -168,7 +169,7 @@ Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key
   MESH_TRY(const Operation operation,
            logs_.append(identity_, incarnation_, key, std::move(payload), now.wall.unix_ms()));
   metrics_.operations_authored++;
-  on_accepted({operation.log(), operation.seq(), operation.kind()}, nullptr);
+  on_accepted(now, {operation.log(), operation.seq(), operation.kind()}, nullptr);
   maybe_snapshot(now);
   flush(now);
   return operation.seq();
@@ -248,6 +249,8 @@ void Node::on_own_incarnation(Now now, std::uint64_t incarnation) {
                              std::to_string(incarnation + 1));
   incarnation_ = incarnation + 1;
   membership_.set_incarnation(incarnation_);
+  replication_.set_incarnation(incarnation_);
+  snapshot_taken_ = false;
   publish_record(now);
   replication_.republish_own();
 }
@@ -398,13 +401,14 @@ void Node::on_operations(Now now, Connection& connection, OperationsMessage mess
       known.log = log;
       known.next_seq = std::max(known.next_seq, seq + 1);
     }
-    for (const AcceptedOperation& accepted : result.accepted) on_accepted(accepted, &connection);
+    for (const AcceptedOperation& accepted : result.accepted)
+      on_accepted(now, accepted, &connection);
   }
   (void)now;
   if (message.more || gap) send_heights(connection);
 }
 
-void Node::on_accepted(const AcceptedOperation& accepted, const Connection* source) {
+void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connection* source) {
   if (source != nullptr) metrics_.operations_accepted++;
   const Operation* operation = logs_.find(accepted.log, accepted.seq);
   if (operation == nullptr) return;  // already compacted by a snapshot in the same batch
@@ -420,7 +424,12 @@ void Node::on_accepted(const AcceptedOperation& accepted, const Connection* sour
   if (config_.resources.empty()) {
     // Nothing replicated here: operations are relayed, not interpreted.
   } else if (accepted.kind == OperationKind::snapshot) {
-    replication_.handle_snapshot(*operation);
+    const bool own = accepted.log.author == identity_.public_key();
+    const auto author = membership_.peer(accepted.log.author);
+    replication_.handle_snapshot(now, *operation,
+                                 own      ? config_.zone
+                                 : author ? author->zone
+                                          : std::string());
   } else if (operation->key() != peer_record_key()) {
     const bool own = accepted.log.author == identity_.public_key();
     const auto author = membership_.peer(accepted.log.author);
@@ -518,7 +527,10 @@ void Node::maybe_snapshot(Now now) {
   // have simply not read yet (after a restart without state).
   if (!replication_.ready()) return;
   const std::size_t tail = logs_.tail_count(own_log());
-  if (tail < config_.snapshot_max_log && !(due && tail > 1)) return;
+  // The first snapshot of an incarnation follows the initial relist at once: it tells every
+  // zone the complete set of objects we own, which is how orphans elsewhere are found.
+  const bool first = !snapshot_taken_ && config_.resources.size() > 0 && tail > 0;
+  if (tail < config_.snapshot_max_log && !(due && tail > 1) && !first) return;
   const auto snapshot = logs_.snapshot(identity_, incarnation_, replication_.forgettable_keys(now),
                                        now.wall.unix_ms());
   if (!snapshot.ok()) {
@@ -526,8 +538,9 @@ void Node::maybe_snapshot(Now now) {
     return;
   }
   metrics_.snapshots_authored++;
+  snapshot_taken_ = true;
   snapshot_next_ = now.monotonic + config_.snapshot_interval;
-  on_accepted({snapshot->log(), snapshot->seq(), OperationKind::snapshot}, nullptr);
+  on_accepted(now, {snapshot->log(), snapshot->seq(), OperationKind::snapshot}, nullptr);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -761,7 +774,7 @@ void Node::pump_replication(Now now) {
         continue;
       }
       metrics_.operations_authored++;
-      on_accepted({operation->log(), operation->seq(), operation->kind()}, nullptr);
+      on_accepted(now, {operation->log(), operation->seq(), operation->kind()}, nullptr);
       published = true;
     }
     if (!published) break;

@@ -186,7 +186,7 @@ class Node {
   void publish_record(Now now);
   void on_own_incarnation(Now now, std::uint64_t incarnation);
   void on_operations(Now now, Connection& connection, OperationsMessage message);
-  void on_accepted(const AcceptedOperation& accepted, const Connection* source);
+  void on_accepted(Now now, const AcceptedOperation& accepted, const Connection* source);
   void on_session_failure(Connection& connection);
   // timers
   void on_heartbeat(Now now);
@@ -235,7 +235,8 @@ class Node {
   Instant resync_next_;
   Instant snapshot_next_;
   std::optional<Instant> dial_next_;
-  std::optional<Instant> last_input_;  // earliest retry of a target we would dial, if any
+  std::optional<Instant> last_input_;
+  bool snapshot_taken_ = false;  // in the current incarnation  // earliest retry of a target we would dial, if any
   std::deque<NetworkCommand> network_out_;
   std::deque<Event> events_out_;
   std::deque<KubeRequest> kube_out_;

@@ -72,7 +72,9 @@ Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operat
     out.deleted = deleted.get<bool>();
   }
   out.content = value_at(json, {out.owner_part ? "content" : "entry"});
-  if (!out.content.is_object()) return malformed("content is not an object");
+  // A zone part may be null: the zone removed its entry.
+  const bool removal = !out.owner_part && out.content.is_null();
+  if (!out.content.is_object() && !removal) return malformed("content is not an object");
   return out;
 }
 
@@ -83,7 +85,8 @@ bool ZoneLiveness::alive(const std::string& zone) const {
   return found == zones.end() ? unknown_zones_alive : found->second;
 }
 
-Replication::Replication(ReplicationOptions options) : options_(std::move(options)) {
+Replication::Replication(ReplicationOptions options)
+    : options_(std::move(options)), incarnation_(options_.incarnation) {
   MESH_ASSERT(!options_.zone.empty());
   for (const ResourceKind& kind : options_.resources) {
     strategies_.push_back(make_strategy(kind.strategy));
@@ -149,9 +152,8 @@ std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) con
   object.content = best->content;
   if (!object.deleted) {
     for (const auto& [zone, candidates] : entry.zones) {
-      if (const ZoneCandidate* part = zone_winner(entry, zone, object.generation)) {
-        object.zones[zone] = part->entry;
-      }
+      const ZoneCandidate* part = zone_winner(entry, zone, object.generation);
+      if (part != nullptr && !part->entry.is_null()) object.zones[zone] = part->entry;
     }
   }
   return object;
@@ -197,6 +199,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
         !newer(existing->second.version.incarnation, existing->second.version.seq)) {
       return {};
     }
+    entry.orphan_since.reset();
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
                      operation.log().incarnation, operation.seq(), author},
@@ -217,16 +220,25 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
   return {};
 }
 
-void Replication::handle_snapshot(const Operation& snapshot) {
+void Replication::handle_snapshot(Now now, const Operation& snapshot,
+                                  const std::string& author_zone) {
   MESH_ASSERT(snapshot.kind() == OperationKind::snapshot);
   const auto entries = decode_snapshot_payload(snapshot.payload(), snapshot.seq());
   if (!entries.ok()) return;  // the log store refuses malformed snapshots before us
   std::set<Digest> live;
   for (const SnapshotEntry& entry : entries.value()) live.insert(entry.key);
   const PublicKey& author = snapshot.log().author;
+  std::uint64_t& newest = newest_incarnation_[author];
+  newest = std::max(newest, snapshot.log().incarnation);
+  if (!author_zone.empty() && snapshot.log().incarnation == newest) {
+    find_orphans(now, author_zone, live);
+  }
+  // A snapshot compacts its own log: it withdraws what that incarnation said before and no
+  // longer lists. It says nothing about older incarnations, whose operations this run may never
+  // have seen (a restart without state); those are superseded key by key as the new run
+  // republishes, or deleted by tombstone_if_deleted_while_down.
   const auto withdrawn = [&](std::uint64_t incarnation, std::uint64_t seq, const Digest& key) {
-    const bool older = std::make_pair(incarnation, seq) <
-                       std::make_pair(snapshot.log().incarnation, snapshot.seq());
+    const bool older = incarnation == snapshot.log().incarnation && seq < snapshot.seq();
     return older && live.count(key) == 0;
   };
   for (auto& [key, entry] : entries_) {
@@ -249,6 +261,23 @@ void Replication::handle_snapshot(const Operation& snapshot) {
         entry.dirty = true;
       }
     }
+  }
+}
+
+// Objects here that the mesh says nothing about, whose declared owner is `owner_zone`, and
+// which that zone's newest snapshot does not list: every zone lost its mesh memory at once
+// (all restarted without state) while the owner deleted the object. After a grace period, in
+// which the rest of the owner's log can still arrive, they are deleted like retired objects.
+void Replication::find_orphans(Now now, const std::string& owner_zone,
+                               const std::set<Digest>& live) {
+  for (auto& [key, entry] : entries_) {
+    if (!entry.owners.empty() || !entry.local || entry.orphan_since) continue;
+    if (declared_generation(*entry.local) == 0) continue;  // never came from the mesh
+    if (strategy(entry).declared_owner(*entry.local, options_.zone) != owner_zone) continue;
+    if (owner_zone == options_.zone) continue;
+    if (live.count(part_key(entry, "owner")) != 0) continue;
+    entry.orphan_since = now.monotonic;
+    entry.dirty = true;
   }
 }
 
@@ -282,25 +311,61 @@ void Replication::consider_takeover(Entry& entry) {
     std::sort(candidates.begin(), candidates.end());
   }
   if (candidates.front() != options_.zone) return;
+  // The claim is written to our own cluster first and published from there, like every owner
+  // part we author: so an owner part of ours always existed in our cluster, which is what lets
+  // a restarted zone tell "deleted while I was down" (see tombstone_if_deleted_while_down).
+  // Until the object is here and idle, reconcile calls us again.
+  if (!entry.local || entry.inflight || is_being_deleted(*entry.local)) return;
+  if (declared_generation(*entry.local) != best->version.generation) return;
   const std::int64_t epoch = best->version.epoch + 1;
   const Json content = strategy(entry).with_owner(best->content, options_.zone, epoch);
+  const auto materialized = materialize(entry);
+  std::map<std::string, Json> zones =
+      materialized ? materialized->zones : std::map<std::string, Json>{};
+  const auto local_zones = strategy(entry).zone_entries(*entry.local);
+  zones.erase(options_.zone);
+  if (const auto own = local_zones.find(options_.zone); own != local_zones.end()) {
+    zones[options_.zone] = own->second;
+  }
+  auto status = strategy(entry).status_body(options_.resources[entry.kind], entry.namespace_name,
+                                            entry.name, content, zones);
+  if (!status) return;
+  (*status)["metadata"]["resourceVersion"] =
+      string_at(*entry.local, {"metadata", "resourceVersion"});
   stats_.takeovers++;
-  publish_owner(entry, best->version.generation, false, epoch, options_.zone, content);
+  request(entry, KubeVerb::update_status, std::move(*status));
+}
+
+// A restarted zone learns, from its own older incarnation's operations, that it wrote the
+// owner part of an object its cluster no longer has: the user deleted it while this controller
+// was down (the seed never sent those deletes). It publishes the delete now, in the winning
+// generation; a delete beats every live part of its generation, even a takeover made while we
+// were gone. NB: without persisted state we cannot tell whether we still owned the object when
+// it was deleted here; if another zone had taken it over and we followed, this still deletes it.
+void Replication::tombstone_if_deleted_while_down(Entry& entry) {
+  if (!ready() || entry.local || entry.publications_pending > 0 || entry.inflight) return;
+  const OwnerCandidate* best = winner(entry);
+  if (best == nullptr || best->version.deleted) return;
+  const auto ours = entry.owners.find(options_.own_key);
+  if (ours == entry.owners.end()) return;
+  const OwnerVersion& version = ours->second.version;
+  if (version.deleted || version.generation != best->version.generation) return;
+  if (version.incarnation >= incarnation_) return;  // authored by this very run
+  publish_owner(entry, version.generation, true, best->version.epoch, options_.zone, best->content);
 }
 
 void Replication::republish_own() {
   for (auto& [key, entry] : entries_) {
-    const auto owner = entry.owners.find(options_.own_key);
-    if (owner != entry.owners.end()) {
-      const OwnerVersion& version = owner->second.version;
-      publish_owner(entry, version.generation, version.deleted, version.epoch, version.zone,
-                    owner->second.content);
+    if (entry.local) {
+      publish_local_changes(entry, true);
+      continue;
     }
-    const auto zone = entry.zones.find(options_.zone);
-    if (zone == entry.zones.end()) continue;
-    const auto part = zone->second.find(options_.own_key);
-    if (part != zone->second.end()) {
-      publish_zone(entry, part->second.generation, part->second.entry);
+    // No local object: what we authored about it is a delete; keep saying so.
+    const auto owner = entry.owners.find(options_.own_key);
+    if (owner != entry.owners.end() && owner->second.version.deleted) {
+      const OwnerVersion& version = owner->second.version;
+      publish_owner(entry, version.generation, true, version.epoch, version.zone,
+                    owner->second.content);
     }
   }
 }
@@ -386,6 +451,14 @@ void Replication::on_local_object(Now now, Entry& entry, const Json& object) {
   (void)now;
   update_local(entry, object);
   entry.dirty = true;
+  publish_local_changes(entry, false);
+}
+
+// Publishes the parts of the local object this zone owns where they differ from the merged
+// state; with `force`, publishes them whether or not they differ (after an incarnation change
+// our older operations may outrank the newer ones of this run).
+void Replication::publish_local_changes(Entry& entry, bool force) {
+  MESH_ASSERT(entry.local.has_value());
   const Json& local = *entry.local;
   if (is_being_deleted(local)) return;  // the DELETED event decides
   const Strategy& s = strategy(entry);
@@ -411,16 +484,22 @@ void Replication::on_local_object(Now now, Entry& entry, const Json& object) {
     // A higher epoch than the winner's is an explicit claim (an operator moved ownership).
     const bool claim = best != nullptr && !best->version.deleted &&
                        best->version.zone != options_.zone && epoch > best->version.epoch;
-    if (new_generation || ours || claim) {
+    const bool forced = force && (best == nullptr || best->version.zone == options_.zone);
+    if (new_generation || ours || claim || forced) {
       publish_owner(entry, generation, false, epoch, options_.zone, content);
     }
   }
   if (stale || !s.has_zone_parts()) return;
   const auto entries = s.zone_entries(local);
   const auto own = entries.find(options_.zone);
-  if (own == entries.end()) return;
   const ZoneCandidate* current = zone_winner(entry, options_.zone, generation);
-  if (current == nullptr || canonical(current->entry) != canonical(own->second)) {
+  if (own == entries.end()) {
+    // Our controller dropped its entry (it is no longer involved): withdraw it everywhere.
+    const bool ours = current != nullptr && current->author == options_.own_key;
+    if (ours && (force || !current->entry.is_null())) publish_zone(entry, generation, Json());
+    return;
+  }
+  if (force || current == nullptr || canonical(current->entry) != canonical(own->second)) {
     publish_zone(entry, generation, own->second);
   }
 }
@@ -456,7 +535,11 @@ void Replication::handle_result(Now now, const KubeResult& result) {
     case KubeOutcome::ok:
       entry.conflicts = 0;
       entry.backoff = Duration::zero();
-      if (result.object.is_object() && !result.object.empty()) update_local(entry, result.object);
+      // What we wrote is our cluster's state now: publish from it at once (a takeover claim
+      // must reach the merge before reconcile compares again).
+      if (result.object.is_object() && !result.object.empty()) {
+        on_local_object(now, entry, result.object);
+      }
       break;
     case KubeOutcome::not_found: entry.local.reset(); break;
     case KubeOutcome::conflict:
@@ -480,6 +563,9 @@ void Replication::on_failure(Now now, Entry& entry, bool conflict) {
 
 void Replication::reconcile(Now now) {
   for (auto& [key, entry] : entries_) {
+    if (entry.inflight || entry.publications_pending > 0) continue;
+    consider_takeover(entry);
+    tombstone_if_deleted_while_down(entry);
     if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
     if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);
@@ -488,6 +574,16 @@ void Replication::reconcile(Now now) {
 
 void Replication::reconcile_entry(Now now, Entry& entry) {
   entry.dirty = false;
+  if (entry.orphan_since && entry.owners.empty()) {
+    if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
+      entry.dirty = true;  // look again when the grace period ends
+      entry.retry_at = *entry.orphan_since + options_.orphan_grace;
+      return;
+    }
+    entry.retired = true;
+    entry.retired_generation = declared_generation(*entry.local);
+    entry.orphan_since.reset();
+  }
   const std::optional<ReplicatedObject> desired = materialize(entry);
   if (!desired) return;  // nothing known from the mesh yet: leave local objects alone
   if (desired->deleted) {
@@ -600,6 +696,11 @@ std::vector<Digest> Replication::forgettable_keys(Now now) const {
     keys.push_back(part_key(entry, "zone"));
   }
   return keys;
+}
+
+void Replication::set_incarnation(std::uint64_t incarnation) {
+  MESH_ASSERT(incarnation >= incarnation_);
+  incarnation_ = incarnation;
 }
 
 bool Replication::ready() const {

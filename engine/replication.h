@@ -53,6 +53,9 @@ struct ReplicationOptions {
   Duration retry_backoff_max = Duration::from_seconds(30);
   bool test_break_merge_rule = false;  // see Config::test_break_merge_rule
   PublicKey own_key;                   // our identity: which candidates are ours
+  std::uint64_t incarnation = 0;       // our log's incarnation at start
+  // How long an orphan (see find_orphans) waits for the rest of its owner's log.
+  Duration orphan_grace = Duration::from_seconds(10);
 };
 
 // An operation the node should author in its own log.
@@ -101,12 +104,14 @@ class Replication {
   // --- the mesh: every accepted data operation (ours too) and every snapshot ---
   Result<void, Error<PayloadError>> handle_operation(const Operation& operation,
                                                      const std::string& author_zone);
-  void handle_snapshot(const Operation& snapshot);
+  void handle_snapshot(Now now, const Operation& snapshot, const std::string& author_zone);
   // --- decisions ---
   void handle_liveness(Now now, const ZoneLiveness& liveness);
   // Publishes again every part we authored, in our (new) log: after the node moved to a newer
   // incarnation, peers treat the older one's operations as obsolete.
   void republish_own();
+  // Our log moved to a newer incarnation.
+  void set_incarnation(std::uint64_t incarnation);
   // Writes local Kubernetes towards the replicated state; call after each batch of inputs.
   void reconcile(Now now);
 
@@ -167,6 +172,7 @@ class Replication {
     // reconcile (it would revert the local change we just published) nor takeover runs.
     std::uint32_t publications_pending = 0;
     std::optional<Instant> deleted_seen_at;  // when this node first saw it deleted
+    std::optional<Instant> orphan_since;     // its owner's newest snapshot does not list it
   };
   using EntryKey = std::tuple<std::size_t, std::string, std::string>;
 
@@ -178,11 +184,14 @@ class Replication {
   Digest part_key(const Entry& entry, const char* part) const;
 
   void on_local_object(Now now, Entry& entry, const Json& object);
+  void publish_local_changes(Entry& entry, bool force);
   void on_local_delete(Now now, Entry& entry);
   void publish_owner(Entry& entry, std::uint64_t generation, bool deleted, std::int64_t epoch,
                      const std::string& owner_zone, const Json& content);
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
+  void tombstone_if_deleted_while_down(Entry& entry);
+  void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);
@@ -197,6 +206,8 @@ class Replication {
   std::map<RequestId, EntryKey> requests_;
   std::set<std::size_t> listed_kinds_;
   ZoneLiveness liveness_;
+  std::uint64_t incarnation_ = 0;
+  std::map<PublicKey, std::uint64_t> newest_incarnation_;  // per author, from snapshots
   RequestId next_request_id_ = 1;
   std::deque<Publication> publications_;
   std::deque<KubeRequest> requests_out_;

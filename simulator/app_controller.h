@@ -82,6 +82,20 @@ struct WorkloadVersion {
   bool deleting = false;
 };
 
+// Modelling choices where the real controller is racy or out of reach (§10):
+// - Reads come from an informer cache that is drained from the watch before every read, so a
+//   reconcile's merge and each write retry see the latest object; the stale-cache race is not
+//   modelled. DefaultRetry's 5 tries take no virtual time.
+// - Objects the strict Go decoder would refuse (unknown state/strategy/condition type, a present
+//   "", wrong JSON types, oversized lists) are skipped and counted in decode_failures, once per
+//   reconcile that meets them; the real informer may stall on the whole list instead.
+// - One job per application. When the local state machine derives a job, the owner's Placement
+//   job waits for a later reconcile; a derived job of another type cancels the running one.
+//   A job tick due at the same instant as a reconcile runs first.
+// - Status PUTs re-encode the typed status: unknown fields are dropped, a zero state is omitted.
+// - Not modelled: Kubernetes Events, the 10 qps bucket of the default rate limiter, resync,
+//   Helm rendering (the workload is one aggregated health per application), the placement
+//   controller, leader election.
 class AppController {
  public:
   // `options` must pass validate(). Borrows `api` for the controller's lifetime.

@@ -153,6 +153,7 @@ void AppController::tick_undeploy(const AppKey& key, AppState& app, Now now) {
       finished = true;
     }
   } else {
+    MESH_ASSERT(!app.workload.empty());
     const std::string total = std::to_string(app_workload_objects_per_version);
     job.condition =
         job_condition(ConditionType::undeployment, "Undeploy", "",

@@ -1,7 +1,6 @@
 #include "simulator/app_workload.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 #include "simulator/app_limits.h"

@@ -613,6 +613,13 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
   if (present(root["tags"])) {
     MESH_TRY(scenario.tags, reader.strings(root["tags"], "tags"));
   }
+  if (present(root["test"])) {
+    MESH_TRY_VOID(reader.known(root["test"], "test", {"break_merge_rule"}));
+    if (present(root["test"]["break_merge_rule"])) {
+      MESH_TRY(scenario.test_break_merge_rule,
+               reader.boolean(root["test"]["break_merge_rule"], "test.break_merge_rule"));
+    }
+  }
   return {};
 }
 
@@ -652,10 +659,10 @@ Result<Scenario, ScenarioFailure> parse_scenario(const std::string& text, const 
   Scenario scenario;
   scenario.file = file;
   try {
-    MESH_TRY_VOID(
-        reader.known(root, "",
-                     {"name", "description", "seed", "duration", "zones", "topology", "network",
-                      "engine", "kube", "controller", "workload", "timeline", "checks", "tags"}));
+    MESH_TRY_VOID(reader.known(
+        root, "",
+        {"name", "description", "seed", "duration", "zones", "topology", "network", "engine",
+         "kube", "controller", "workload", "timeline", "checks", "tags", "test"}));
     MESH_TRY_VOID(parse_top_level(reader, root, scenario));
   } catch (const YAML::Exception& exception) {
     return fail(ScenarioError::syntax, file + ": invalid YAML: " + exception.msg);
@@ -907,6 +914,10 @@ std::string to_yaml(const Scenario& scenario) {
   out << YAML::Key << "bounded_logs" << YAML::Value << checks.bounded_logs;
   out << YAML::EndMap;
   if (!scenario.tags.empty()) out << YAML::Key << "tags" << YAML::Value << scenario.tags;
+  if (scenario.test_break_merge_rule) {
+    out << YAML::Key << "test" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+        << "break_merge_rule" << YAML::Value << true << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

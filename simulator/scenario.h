@@ -144,6 +144,9 @@ struct Scenario {
   std::vector<Action> timeline;  // sorted by `at`
   Checks checks;
   std::vector<std::string> tags;  // e.g. "long": left out of the CI run
+  // Test only (`test: {break_merge_rule: true}`): every zone breaks the owner tie-break, so a
+  // property can prove the checkers catch it and the written scenario replays the failure.
+  bool test_break_merge_rule = false;
 };
 
 Result<Scenario, ScenarioFailure> load_scenario(const std::string& path);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/json_util.h"
+#include "engine/strategy.h"
 #include "simulator/internal/world_impl.h"
 
 namespace mesh::simulator::internal {
@@ -45,17 +46,18 @@ void Impl::user_create(Zone& zone, const std::string& app,
   }
   // The owner and the placement decision are written with the object, as the seed's own test
   // does: the placement service of the owner zone. Zones the mesh copies it to must not claim.
+  // A placement list names each zone once (it is keyed by zone).
+  std::vector<std::string> unique = placements;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
   Json placement_list = Json::array();
-  for (const std::string& placement : placements) placement_list.push_back({{"zone", placement}});
+  for (const std::string& placement : unique) placement_list.push_back({{"zone", placement}});
   Json status = {{"ownership", {{"owner", zone.name}, {"epoch", 1}, {"state", "New"}}}};
-  if (!placements.empty()) status["ownership"]["placements"] = placement_list;
+  if (!unique.empty()) status["ownership"]["placements"] = placement_list;
   Json patch = {{"status", status}};
   (void)zone.api->patch_status({anyapplications, "default", app}, kube_sim::PatchType::merge, patch,
                                {.field_manager = user_manager});
   result_.stats.user_operations++;
-  deletes_.erase(std::remove_if(deletes_.begin(), deletes_.end(),
-                                [&](const UserDelete& d) { return d.app == app; }),
-                 deletes_.end());
   trace(&zone, "user create " + app);
   timeline(&zone, "user", "create " + app);
   pump_watches(zone);

@@ -65,11 +65,24 @@ std::optional<std::string> Impl::convergence_problem() const {
       }
       if (found->second != fields) {
         for (const auto& [field, value] : fields.items()) {
-          if (found->second.value(field, Json()) != value) {
-            return name + ": " + field + " differs: " + zones[0]->name + " has " +
-                   engine::canonical(value).substr(0, 300) + ", " + zones[i]->name + " has " +
-                   engine::canonical(found->second.value(field, Json())).substr(0, 300);
+          const Json other_value = found->second.value(field, Json());
+          if (other_value == value) continue;
+          std::string detail;
+          if (value.is_object() && other_value.is_object()) {
+            // Name the keys that differ (for zones: which zones' entries).
+            std::set<std::string> keys;
+            for (const auto& [key, item] : value.items()) keys.insert(key);
+            for (const auto& [key, item] : other_value.items()) keys.insert(key);
+            for (const std::string& key : keys) {
+              if (value.value(key, Json()) != other_value.value(key, Json())) {
+                detail += (detail.empty() ? " (" : ", ") + key;
+              }
+            }
+            if (!detail.empty()) detail += ")";
           }
+          return name + ": " + field + detail + " differs: " + zones[0]->name + " has " +
+                 engine::canonical(value).substr(0, 3000) + ", " + zones[i]->name + " has " +
+                 engine::canonical(other_value).substr(0, 3000);
         }
         return name + " differs between " + zones[0]->name + " and " + zones[i]->name;
       }
@@ -156,14 +169,22 @@ void Impl::final_checks() {
   }
   const std::vector<const Zone*> zones = running_zones();
   if (checks.no_resurrection) {
+    // A deleted generation must not come back; a later generation (a re-creation, here or
+    // anywhere) is a new object.
     for (const UserDelete& removed : deletes_) {
       for (const Zone* zone : zones) {
-        if (replicated_view(*zone).count(removed.app) != 0) {
-          violation(Violation::Kind::safety,
-                    removed.app + " was deleted by its owner " + removed.zone + " at " +
-                        format_duration(removed.at) + " and exists again in " + zone->name);
-          break;
-        }
+        const auto view = replicated_view(*zone);
+        const auto found = view.find(removed.app);
+        if (found == view.end()) continue;
+        const std::string text =
+            engine::string_at(found->second, {"annotations", engine::generation_annotation});
+        const std::uint64_t generation = text.empty() ? 0 : std::stoull(text);
+        if (generation > removed.generation) continue;
+        violation(Violation::Kind::safety,
+                  removed.app + " (generation " + std::to_string(removed.generation) +
+                      ") was deleted by its owner " + removed.zone + " at " +
+                      format_duration(removed.at) + " and exists again in " + zone->name);
+        break;
       }
     }
   }

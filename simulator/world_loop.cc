@@ -156,7 +156,7 @@ engine::Config Impl::node_config(const Zone& zone) const {
   config.resources = {any_application_kind};
   config.meshpeer_namespace = "mesh-system";
   config.reporting_instance = "mesh-controller-" + zone.name;
-  config.test_break_merge_rule = options_.break_merge_rule;
+  config.test_break_merge_rule = options_.break_merge_rule || scenario_.test_break_merge_rule;
   return config;
 }
 
@@ -201,9 +201,12 @@ void Impl::drain_node(Zone& zone) {
   engine::Node& node = *zone.node;
   while (auto command = node.poll_network()) {
     if (auto* dial = std::get_if<engine::Dial>(&*command)) {
-      zone.tokens[dial->connection] = dial->connection;
-      zone.by_token[dial->connection] = dial->connection;
-      network_.connect(now_, zone.host, dial->connection, dial->address);
+      // Tokens outlive a node instance in the network's queues (a `connected` still on its
+      // way when the process crashed): the generation keeps a new instance's ids apart.
+      const io_sim::ConnectionToken token = zone.node_generation << 40 | dial->connection;
+      zone.tokens[dial->connection] = token;
+      zone.by_token[token] = dial->connection;
+      network_.connect(now_, zone.host, token, dial->address);
     } else if (auto* send = std::get_if<engine::Send>(&*command)) {
       const auto token = zone.tokens.find(send->connection);
       if (token != zone.tokens.end()) {

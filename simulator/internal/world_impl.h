@@ -82,6 +82,7 @@ struct UserDelete {
   std::string app;
   std::string zone;
   Duration at;
+  std::uint64_t generation = 0;  // the mesh generation of the deleted object
 };
 
 class Impl {

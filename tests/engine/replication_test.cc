@@ -341,6 +341,20 @@ TEST_F(Three, RestartWithoutStateRepublishesAndKeepsReplicas) {
   }
 }
 
+// seed-spec §8.2 #7: deletes made while the watch was down were never sent. Found by the
+// convergence property: the owner's controller restarts after its object was deleted.
+TEST_F(Three, DeleteWhileTheOwnersControllerWasDownIsPublishedAfterRestart) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  world.remove_silently(0, "default/app1");  // the user deletes it while zone1's mesh is down
+  world.restart(0);
+  world.sync_all();  // zone1 learns its own older operation from the others
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_EQ(local(world, zone), nullptr) << "zone" << zone + 1;
+  }
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");
@@ -472,7 +486,7 @@ std::map<std::string, std::string> merged(const std::vector<Operation>& operatio
   Replication replication({.zone = "observer", .resources = {any_application}});
   for (const Operation& op : operations) {
     if (op.kind() == OperationKind::snapshot) {
-      replication.handle_snapshot(op);
+      replication.handle_snapshot(Now{}, op, world.zone_of(op.log().author));
     } else {
       (void)replication.handle_operation(op, world.zone_of(op.log().author));
     }

@@ -689,6 +689,38 @@ TEST(AppController, ForgetAfterFailureDropsPlacementDone) {
   EXPECT_NE(violations[0].find("Placement=Done removed by this controller"), std::string::npos);
 }
 
+// §7: another writer drops zones[self]. The running operation job re-adds its Local condition,
+// but chartVersion is lost for good: once that job stops, rule 1 matches (other versions
+// present, the active one not) and starts nothing, so the workload runs unmanaged.
+TEST(AppController, DroppedZoneEntryWedgesTheZone) {
+  Zone zone("a");
+  bring_up_local(zone);
+  Json status = zone.get()["status"];
+  status.erase("zones");
+  zone.write_status("web", status);
+  zone.poke();
+  zone.run_for(Duration::from_seconds(60));
+  ASSERT_EQ(zone.controller().violations().size(), 1U);
+  EXPECT_NE(zone.controller().violations()[0].find("zones[a] dropped by another writer"),
+            std::string::npos);
+  Json entry = zone_entry_of(zone.get(), "a");
+  ASSERT_TRUE(entry.is_object());
+  EXPECT_FALSE(entry.contains("chartVersion"));
+  EXPECT_EQ(zone.controller().running_job(app_key("web")), JobKind::operation);
+  ASSERT_TRUE(zone.controller().set_health(app_key("web"), Health::degraded).ok());
+  zone.run_for(Duration::from_seconds(60));
+  ASSERT_TRUE(zone.controller().set_health(app_key("web"), Health::healthy).ok());
+  zone.touch("web", 1);
+  zone.poke();
+  zone.run_for(Duration::from_seconds(600));
+  EXPECT_FALSE(zone.controller().running_job(app_key("web")).has_value());
+  EXPECT_EQ(condition_status(zone.get(), "a", "Local"), "Degraded");
+  EXPECT_FALSE(zone_entry_of(zone.get(), "a").contains("chartVersion"));
+  const auto workload = zone.controller().workload(app_key("web"));
+  ASSERT_EQ(workload.size(), 1U);
+  EXPECT_EQ(workload[0].version, "2.0.3");
+}
+
 // Two runs with equal inputs give equal objects, byte for byte (managedFields included).
 TEST(AppController, EqualInputsGiveEqualObjects) {
   std::vector<std::string> snapshots;
@@ -870,20 +902,3 @@ RC_GTEST_PROP(AppControllerProperty, HealsToOperationalOnTheCurrentVersion, ()) 
 
 }  // namespace
 }  // namespace mesh::simulator
-namespace mesh::simulator {
-namespace {
-TEST(Debug, Repro) {
-  Zone zone("a");
-  bring_up_local(zone);
-  Json status = zone.get()["status"];
-  status.erase("zones");
-  zone.write_status("web", status);
-  zone.poke();
-  zone.run_for(Duration::from_seconds(600));
-  std::cout << zone.get()["status"].dump() << "\n";
-  for (auto& v : zone.controller().violations()) std::cout << v << "\n";
-  auto j = zone.controller().running_job(app_key("web"));
-  std::cout << (j ? job_kind_name(*j) : "none") << " workload " << zone.controller().workload(app_key("web")).size() << "\n";
-}
-}
-}

@@ -153,7 +153,10 @@ class ZoneWorld {
     z.incarnation += 100;
     z.store = engine::LogStore();
     z.replication = std::make_unique<engine::Replication>(
-        engine::ReplicationOptions{.zone = z.name, .resources = resources_});
+        engine::ReplicationOptions{.zone = z.name,
+                                   .resources = resources_,
+                                   .own_key = z.identity.public_key(),
+                                   .incarnation = z.incarnation});
     for (std::size_t kind = 0; kind < resources_.size(); kind++) {
       std::vector<Json> objects;
       for (const auto& [key, object] : z.kube.objects()) objects.push_back(object);
@@ -173,6 +176,11 @@ class ZoneWorld {
     zone(index).kube.put(engine::KubeKind::resource(kind), std::move(object), events);
     feed(index, events);
     settle(index);
+  }
+  // Deletes an object behind the zone's back (while its controller is down): no watch event.
+  void remove_silently(std::size_t index, const std::string& key) {
+    std::vector<engine::KubeWatchEvent> ignored;
+    zone(index).kube.remove(engine::KubeKind::resource(0), key, ignored);
   }
   void remove(std::size_t index, const std::string& key, std::size_t kind = 0) {
     std::vector<engine::KubeWatchEvent> events;
@@ -220,10 +228,14 @@ class ZoneWorld {
   // Delivers one operation to a zone (as if synced) and lets it settle.
   void deliver(const engine::Operation& op, std::size_t to) {
     Zone& z = zone(to);
-    if (op.log().author == z.identity.public_key()) return;
+    // Our own current log is merged as we author it; older incarnations of ours come back
+    // from the mesh like anyone's operations.
+    if (op.log().author == z.identity.public_key() && op.log().incarnation == z.incarnation) {
+      return;
+    }
     const std::string author_zone = zone_of(op.log().author);
     if (op.kind() == engine::OperationKind::snapshot) {
-      z.replication->handle_snapshot(op);
+      z.replication->handle_snapshot(now(), op, author_zone);
     } else {
       (void)z.replication->handle_operation(op, author_zone);
     }
