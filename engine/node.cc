@@ -243,16 +243,36 @@ void Node::publish_record(Now now) {
 // republish what we own there.
 void Node::on_own_incarnation(Now now, std::uint64_t incarnation) {
   if (incarnation <= incarnation_ || phase_ != Phase::running) return;
-  emit(EventLevel::warn, "a newer incarnation " + std::to_string(incarnation) +
-                             " of this node exists (clock stepped back?); moving from " +
-                             std::to_string(incarnation_) + " to " +
-                             std::to_string(incarnation + 1));
-  incarnation_ = incarnation + 1;
+  move_incarnation(now, std::max(incarnation, highest_own_incarnation_seen()));
+}
+
+// An earlier run of ours wrote under our current incarnation: move past everything seen.
+void Node::on_incarnation_collision(Now now) {
+  if (phase_ != Phase::running) return;
+  move_incarnation(now, highest_own_incarnation_seen());
+}
+
+// Moves our log to the incarnation after `above` (the newest of ours seen anywhere).
+void Node::move_incarnation(Now now, std::uint64_t above) {
+  MESH_ASSERT(above >= incarnation_);
+  emit(EventLevel::warn, "incarnation " + std::to_string(above) +
+                             " of this node already exists (clock stepped back?); moving from " +
+                             std::to_string(incarnation_) + " to " + std::to_string(above + 1));
+  incarnation_ = above + 1;
   membership_.set_incarnation(incarnation_);
   replication_.set_incarnation(incarnation_);
   snapshot_taken_ = false;
   publish_record(now);
   replication_.republish_own();
+}
+
+// The newest incarnation of ours any log store here holds.
+std::uint64_t Node::highest_own_incarnation_seen() const {
+  std::uint64_t highest = incarnation_;
+  for (const LogId& log : logs_.logs()) {
+    if (log.author == identity_.public_key()) highest = std::max(highest, log.incarnation);
+  }
+  return highest;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -359,6 +379,12 @@ void Node::on_heights(Now now, Connection& connection, const HeightsMessage& mes
   for (const LogHeight& theirs : message.entries) {
     if (theirs.log.author == identity_.public_key()) {
       on_own_incarnation(now, theirs.log.incarnation);
+      // A peer holding more of our current log than we ever wrote: an earlier run of ours
+      // used this incarnation too.
+      const auto ours = logs_.height(own_log());
+      if (theirs.log.incarnation == incarnation_ && ours && theirs.next_seq > ours->next_seq) {
+        on_incarnation_collision(now);
+      }
     }
     LogHeight& known = connection.remote[theirs.log];
     known.log = theirs.log;
@@ -380,8 +406,13 @@ void Node::on_operations(Now now, Connection& connection, OperationsMessage mess
   for (Operation& operation : message.operations) {
     const LogId log = operation.log();
     if (log.author == identity_.public_key()) on_own_incarnation(now, log.incarnation);
+    const bool foreign_own = log == own_log();  // our current log, written elsewhere?
     const std::uint64_t seq = operation.seq();
     InsertResult result = logs_.insert(std::move(operation));
+    if (foreign_own && result.status != InsertStatus::duplicate) {
+      // Not an echo of ours: an earlier run of ours used this incarnation.
+      on_incarnation_collision(now);
+    }
     switch (result.status) {
       case InsertStatus::accepted: break;
       case InsertStatus::duplicate: metrics_.operations_duplicate++; break;

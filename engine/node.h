@@ -185,6 +185,9 @@ class Node {
   void on_heights(Now now, Connection& connection, const HeightsMessage& message);
   void publish_record(Now now);
   void on_own_incarnation(Now now, std::uint64_t incarnation);
+  std::uint64_t highest_own_incarnation_seen() const;
+  void on_incarnation_collision(Now now);
+  void move_incarnation(Now now, std::uint64_t above);
   void on_operations(Now now, Connection& connection, OperationsMessage message);
   void on_accepted(Now now, const AcceptedOperation& accepted, const Connection* source);
   void on_session_failure(Connection& connection);
