@@ -17,6 +17,7 @@
 
 #include "engine/identity.h"
 #include "engine/kube.h"
+#include "engine/signature_cache.h"
 #include "engine/result.h"
 #include "engine/time.h"
 
@@ -85,6 +86,9 @@ struct Config {
   bool write_meshpeers = true;
   std::string meshpeer_namespace = "default";
   std::string reporting_instance = "mesh-controller";
+  // Operations already verified, shared by the driver (the simulator shares one among all its
+  // nodes); nullptr: verify every new operation. Borrowed; must outlive the node.
+  SignatureCache* signature_cache = nullptr;
   // Test only (mesh-sim --break-merge-rule): makes the owner tie-break prefer the local zone,
   // a merge that depends on who merges. Exists so tests can prove the checkers catch it.
   bool test_break_merge_rule = false;

@@ -49,9 +49,13 @@ InsertResult LogStore::insert(Operation operation) {
       return result;
     }
   }
-  if (!operation.verify_signature()) {
-    reject(result, describe(operation) + ": bad signature");
-    return result;
+  SignatureCache* cache = limits_.signature_cache;
+  if (cache == nullptr || !cache->contains(operation.hash())) {
+    if (!operation.verify_signature()) {
+      reject(result, describe(operation) + ": bad signature");
+      return result;
+    }
+    if (cache != nullptr) cache->insert(operation.hash());
   }
   const LogId id = operation.log();
   Log* log = find_or_create_log(id, result);

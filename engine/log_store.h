@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/operation.h"
+#include "engine/signature_cache.h"
 
 namespace mesh::engine {
 
@@ -58,6 +59,8 @@ struct InsertResult {
 struct LogStoreLimits {
   std::size_t parked_per_log_max = 1024;
   std::size_t tail_operations_max = 65'536;  // held operations after the newest snapshot
+  // Borrowed for the store's lifetime when set (see engine/signature_cache.h).
+  SignatureCache* signature_cache = nullptr;
 };
 
 struct LogStoreStats {

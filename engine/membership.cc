@@ -90,6 +90,7 @@ void Membership::handle_record(const PeerRecord& record) {
   if (peer == nullptr || record.incarnation < peer->view.incarnation) return;
   // A new incarnation counts its heartbeats from zero again.
   if (record.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
+  if (peer->view.zone != record.zone || peer->view.incarnation != record.incarnation) version_++;
   peer->view.zone = record.zone;
   peer->view.endpoints = record.endpoints;
   peer->view.incarnation = record.incarnation;
@@ -100,6 +101,7 @@ void Membership::handle_hello(Now now, const Hello& hello) {
   Peer* peer = find_or_add(hello.identity);
   if (peer == nullptr || hello.incarnation < peer->view.incarnation) return;
   if (hello.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
+  if (peer->view.zone != hello.zone || peer->view.incarnation != hello.incarnation) version_++;
   peer->view.zone = hello.zone;
   if (!hello.endpoints.empty()) peer->view.endpoints = hello.endpoints;
   peer->view.incarnation = hello.incarnation;
@@ -172,6 +174,7 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
     if (next == peer.view.state) continue;
     changes.push_back({key, peer.view.zone, peer.view.incarnation, peer.view.state, next});
     peer.view.state = next;
+    version_++;
     peer.view.state_since_wall = now.wall;
   }
   return changes;

@@ -101,6 +101,8 @@ class Membership {
   std::vector<PeerView> peers() const;  // sorted by key; excludes ourselves
   const PublicKey& self() const { return self_; }
   std::uint64_t heartbeat() const { return heartbeat_; }
+  // Counts changes of any peer's state, zone or incarnation: unchanged means unchanged views.
+  std::uint64_t version() const { return version_; }
   // The earliest time at which evaluate() may change a state.
   std::optional<Instant> next_transition() const;
 
@@ -128,6 +130,7 @@ class Membership {
   std::map<PublicKey, Peer> peers_;
   std::set<PublicKey> changed_;    // heartbeats advanced since take_liveness_changes
   std::size_t ignored_count_ = 0;  // records beyond peers_max
+  std::uint64_t version_ = 0;
 };
 
 }  // namespace mesh::engine

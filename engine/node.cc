@@ -28,6 +28,7 @@ Node::Node(const Config& config, const Identity& identity)
       static_keypair_(noise::keypair_from_secret(key_stream_.next_key())),
       network_digest_(network_digest(config.network_id)),
       incarnation_(config.incarnation),
+      logs_(LogStoreLimits{.signature_cache = config.signature_cache}),
       membership_(config, identity.public_key()),
       replication_(ReplicationOptions{.zone = config.zone,
                                       .resources = config.resources,
@@ -304,6 +305,7 @@ void Node::on_established(Now now, Connection& connection) {
   }
   if (!resolve_duplicate(now, connection)) return;
   membership_.handle_hello(now, hello);
+  if (!config_.resources.empty()) replication_.handle_author_zone(now, hello.identity, hello.zone);
   if (connection.target) {
     DialTarget& target = targets_[*connection.target];
     target.key = hello.identity;
@@ -447,7 +449,10 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
     const auto record = decode_peer_record(operation->payload(), accepted.log);
     if (record.ok()) {
       membership_.handle_record(record.value());
-      learn_targets();
+      learn_target(record.value());
+      if (!config_.resources.empty()) {
+        replication_.handle_author_zone(now, record.value().key, record.value().zone);
+      }
     } else {
       emit(EventLevel::warn, record.error().message);
     }
@@ -577,22 +582,29 @@ void Node::maybe_snapshot(Now now) {
 // ------------------------------------------------------------------------------------------
 // Connection management
 
-void Node::learn_targets() {
-  for (const PeerView& peer : membership_.peers()) {
-    if (peer.endpoints.empty()) continue;
-    const auto existing = std::find_if(targets_.begin(), targets_.end(),
-                                       [&](const DialTarget& t) { return t.key == peer.key; });
-    if (existing != targets_.end()) {
-      existing->endpoints = peer.endpoints;
-      continue;
-    }
-    targets_.push_back(DialTarget{.key = peer.key,
-                                  .endpoints = peer.endpoints,
-                                  .backoff = config_.dial_backoff_min,
-                                  .next_attempt = Instant::from_ns(0)});
-    // Wake up at once to consider the new target.
-    dial_next_ = Instant::from_ns(0);
+// A peer record arrived: dial that peer too (incremental: this runs once per record, and a
+// large mesh has many).
+void Node::learn_target(const PeerRecord& record) {
+  if (record.endpoints.empty() || record.key == identity_.public_key()) return;
+  const auto known = target_index_.find(record.key);
+  if (known != target_index_.end()) {
+    targets_[known->second].endpoints = record.endpoints;
+    return;
   }
+  for (std::size_t index = 0; index < targets_.size(); index++) {
+    if (targets_[index].key == record.key) {
+      target_index_[record.key] = index;
+      targets_[index].endpoints = record.endpoints;
+      return;
+    }
+  }
+  target_index_[record.key] = targets_.size();
+  targets_.push_back(DialTarget{.key = record.key,
+                                .endpoints = record.endpoints,
+                                .backoff = config_.dial_backoff_min,
+                                .next_attempt = Instant::from_ns(0)});
+  // Wake up at once to consider the new target.
+  dial_next_ = Instant::from_ns(0);
 }
 
 void Node::maintain_connections(Now now) {
@@ -840,6 +852,14 @@ void Node::on_peer_state(Now now, const PeerStateChange& change) {
 // Unavailable. Zones we never heard of count as alive until we have been up long enough to
 // have heard of them.
 void Node::update_zone_liveness(Now now) {
+  // Recomputed only when a peer's state or zone changed, or when unknown zones stop counting
+  // as alive: this runs after every input.
+  const bool unknown_alive = now.monotonic - started_at_ < config_.peer_unavailable_after;
+  if (zone_liveness_ && zone_liveness_version_ == membership_.version() &&
+      zone_liveness_->unknown_zones_alive == unknown_alive) {
+    return;
+  }
+  zone_liveness_version_ = membership_.version();
   ZoneLiveness liveness;
   liveness.unknown_zones_alive = now.monotonic - started_at_ < config_.peer_unavailable_after;
   liveness.zones[config_.zone] = true;

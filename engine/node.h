@@ -199,7 +199,7 @@ class Node {
   // connections
   void maintain_connections(Now now);
   void dial(Now now, std::size_t target_index);
-  void learn_targets();
+  void learn_target(const PeerRecord& record);
   void close_connection(Now now, ConnectionId id, const std::string& reason,
                         std::optional<GoodbyeReason> goodbye);
   void forget_connection(Now now, ConnectionId id, const std::string& reason);
@@ -239,7 +239,7 @@ class Node {
   Instant snapshot_next_;
   std::optional<Instant> dial_next_;
   std::optional<Instant> last_input_;
-  bool snapshot_taken_ = false;  // in the current incarnation  // earliest retry of a target we would dial, if any
+  bool snapshot_taken_ = false;  // in the current incarnation
   std::deque<NetworkCommand> network_out_;
   std::deque<Event> events_out_;
   std::deque<KubeRequest> kube_out_;
@@ -251,6 +251,8 @@ class Node {
   std::map<RequestId, PublicKey> meshpeer_requests_;
   std::set<PublicKey> meshpeer_retry_;
   std::optional<ZoneLiveness> zone_liveness_;
+  std::uint64_t zone_liveness_version_ = 0;
+  std::map<PublicKey, std::size_t> target_index_;  // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
 };

@@ -230,8 +230,13 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
   const PublicKey& author = snapshot.log().author;
   std::uint64_t& newest = newest_incarnation_[author];
   newest = std::max(newest, snapshot.log().incarnation);
-  if (!author_zone.empty() && snapshot.log().incarnation == newest) {
-    find_orphans(now, author_zone, live);
+  if (snapshot.log().incarnation == newest) {
+    if (author_zone.empty()) {
+      unscanned_snapshots_[author] = UnscannedSnapshot{newest, live};
+    } else {
+      unscanned_snapshots_.erase(author);
+      find_orphans(now, author_zone, live);
+    }
   }
   // A snapshot compacts its own log: it withdraws what that incarnation said before and no
   // longer lists. It says nothing about older incarnations, whose operations this run may never
@@ -262,6 +267,16 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
       }
     }
   }
+}
+
+void Replication::handle_author_zone(Now now, const PublicKey& author, const std::string& zone) {
+  if (zone.empty()) return;
+  const auto unscanned = unscanned_snapshots_.find(author);
+  if (unscanned == unscanned_snapshots_.end()) return;
+  if (unscanned->second.incarnation == newest_incarnation_[author]) {
+    find_orphans(now, zone, unscanned->second.live);
+  }
+  unscanned_snapshots_.erase(unscanned);
 }
 
 // Objects here that the mesh says nothing about, whose declared owner is `owner_zone`, and

@@ -105,6 +105,9 @@ class Replication {
   Result<void, Error<PayloadError>> handle_operation(const Operation& operation,
                                                      const std::string& author_zone);
   void handle_snapshot(Now now, const Operation& snapshot, const std::string& author_zone);
+  // The zone of `author` became known (its peer record or Hello): a snapshot of its that came
+  // first, as a catch-up that starts at a snapshot does, is scanned for orphans now.
+  void handle_author_zone(Now now, const PublicKey& author, const std::string& zone);
   // --- decisions ---
   void handle_liveness(Now now, const ZoneLiveness& liveness);
   // Publishes again every part we authored, in our (new) log: after the node moved to a newer
@@ -208,6 +211,12 @@ class Replication {
   ZoneLiveness liveness_;
   std::uint64_t incarnation_ = 0;
   std::map<PublicKey, std::uint64_t> newest_incarnation_;  // per author, from snapshots
+  struct UnscannedSnapshot {
+    std::uint64_t incarnation = 0;
+    std::set<Digest> live;
+  };
+  // Newest snapshots whose author's zone was unknown on arrival (see handle_author_zone).
+  std::map<PublicKey, UnscannedSnapshot> unscanned_snapshots_;
   RequestId next_request_id_ = 1;
   std::deque<Publication> publications_;
   std::deque<KubeRequest> requests_out_;

@@ -245,7 +245,7 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
       known(node, "engine",
             {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after",
              "link_idle_timeout", "resync_interval", "dial_backoff_max", "tombstone_retention",
-             "connections_target", "snapshot_max_log", "snapshot_interval"}));
+             "connections_target", "snapshot_max_log", "snapshot_interval", "meshpeers"}));
   struct Field {
     const char* name;
     Duration* target;
@@ -266,6 +266,9 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
     MESH_TRY(const std::int64_t target,
              integer(node["connections_target"], "engine.connections_target", 1, 512));
     engine.connections_target = static_cast<std::size_t>(target);
+  }
+  if (present(node["meshpeers"])) {
+    MESH_TRY(engine.meshpeers, boolean(node["meshpeers"], "engine.meshpeers"));
   }
   if (present(node["snapshot_max_log"])) {
     MESH_TRY(const std::int64_t max_log,
@@ -610,6 +613,15 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
   if (present(root["checks"])) {
     MESH_TRY_VOID(reader.checks(root["checks"], scenario.checks));
   }
+  if (!scenario.engine.meshpeers) {
+    // Without MeshPeer objects there is no peer status to check: off unless asked for, and
+    // asking for it is a contradiction.
+    const YAML::Node asked = present(root["checks"]) ? root["checks"]["peer_status"] : YAML::Node();
+    if (present(asked) && scenario.checks.peer_status) {
+      return reader.error(asked, "checks.peer_status", "needs engine.meshpeers: true");
+    }
+    scenario.checks.peer_status = false;
+  }
   if (present(root["tags"])) {
     MESH_TRY(scenario.tags, reader.strings(root["tags"], "tags"));
   }
@@ -816,6 +828,7 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   out << YAML::Key << "snapshot_max_log" << YAML::Value << engine.snapshot_max_log;
   out << YAML::Key << "snapshot_interval" << YAML::Value
       << format_duration(engine.snapshot_interval);
+  if (!engine.meshpeers) out << YAML::Key << "meshpeers" << YAML::Value << false;
   out << YAML::EndMap;
 }
 

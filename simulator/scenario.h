@@ -50,6 +50,9 @@ struct EngineSpec {
   std::size_t connections_target = 8;
   std::size_t snapshot_max_log = 64;
   Duration snapshot_interval = Duration::from_seconds(60);
+  // Write MeshPeer objects and Events. Very large worlds switch it off: n zones write n^2
+  // objects; the peer_status check then needs it on.
+  bool meshpeers = true;
 };
 
 struct KubeSpec {

@@ -355,6 +355,32 @@ TEST_F(Three, DeleteWhileTheOwnersControllerWasDownIsPublishedAfterRestart) {
   }
 }
 
+// Every zone restarts without state while the owner deletes its object: the replica left in
+// zone3 is an orphan that only the owner's new snapshot reveals. Found by the convergence
+// property: that snapshot can arrive before the owner's peer record (a catch-up starts at the
+// snapshot), and the scan must then wait for the zone instead of being skipped.
+TEST_F(Three, OrphanIsFoundWhenTheOwnersZoneBecomesKnownAfterItsSnapshot) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  ASSERT_NE(local(world, 2), nullptr);
+  world.remove_silently(0, "default/app1");
+  world.restart(0);
+  world.restart(2);
+  auto& owner = world.zone(0);
+  auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  Replication& replica = *world.zone(2).replication;
+  replica.handle_snapshot(world.now(), snapshot.value(), "");  // author's zone not known yet
+  world.advance(Duration::from_seconds(11));                   // past the orphan grace
+  world.settle(2);
+  ASSERT_NE(local(world, 2), nullptr) << "without the owner's zone nothing is an orphan";
+  replica.handle_author_zone(world.now(), owner.identity.public_key(), "zone1");
+  world.settle(2);
+  world.advance(Duration::from_seconds(11));
+  world.settle(2);
+  EXPECT_EQ(local(world, 2), nullptr);
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");

@@ -86,6 +86,18 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
       "expected Ready, NotReady, Unavailable or Unknown");
   expect_error("zones: 2\nengine: {connections_target: 0}\n", "engine.connections_target");
   expect_error("zones: [a\n", "s.yaml:");
+  expect_error("zones: 2\nengine: {meshpeers: false}\nchecks: {peer_status: true}\n",
+               "s.yaml:3: checks.peer_status: needs engine.meshpeers: true");
+}
+
+TEST(Scenario, WithoutMeshPeersThePeerStatusCheckIsOff) {
+  const auto parsed = parse_scenario("zones: 2\nengine: {meshpeers: false}\n", "s.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_FALSE(parsed.value().engine.meshpeers);
+  EXPECT_FALSE(parsed.value().checks.peer_status);
+  const auto again = parse_scenario(to_yaml(parsed.value()), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_FALSE(again.value().engine.meshpeers);
 }
 
 TEST(Scenario, EveryShippedScenarioParses) {

@@ -52,6 +52,19 @@ TEST(World, SimpleReplicationPassesAndReportsStats) {
   EXPECT_EQ(json["scenario"], "t");
 }
 
+// engine.meshpeers: false exists for very large worlds (n zones would write n^2 MeshPeer
+// objects); replication must not depend on them.
+TEST(World, WithoutMeshPeersReplicationStillConvergesWithFewerKubeRequests) {
+  const RunResult with = World(small(two_zones), {.seed = 1}).run();
+  Scenario scenario = small(two_zones);
+  scenario.engine.meshpeers = false;
+  scenario.checks.peer_status = false;
+  const RunResult without = World(scenario, {.seed = 1}).run();
+  EXPECT_TRUE(without.passed())
+      << (without.violations.empty() ? "" : without.violations[0].message);
+  EXPECT_LT(without.stats.kube_requests, with.stats.kube_requests);
+}
+
 TEST(World, FailingAssertionNamesTheLine) {
   const RunResult result = World(small(R"(
 name: t
