@@ -81,7 +81,39 @@ Membership::Peer* Membership::find_or_add(const PublicKey& key) {
   }
   Peer& peer = peers_[key];
   peer.view.key = key;
+  dirty_.insert(key);  // evaluate() starts its clock
+  count(peer);
   return &peer;
+}
+
+void Membership::uncount(const Peer& peer) {
+  if (peer.view.zone.empty()) return;
+  const auto found = zone_counts_.find(peer.view.zone);
+  MESH_ASSERT(found != zone_counts_.end() && found->second.peers > 0);
+  ZoneCount& zone = found->second;
+  zone.peers--;
+  if (peer.view.state != PeerState::unavailable) zone.alive--;
+  if (zone.peers == 0) {
+    zone_counts_.erase(found);
+    zones_alive_.erase(peer.view.zone);
+    zones_changed_.insert(peer.view.zone);
+  } else if (zone.alive == 0 && zones_alive_[peer.view.zone]) {
+    zones_alive_[peer.view.zone] = false;
+    zones_changed_.insert(peer.view.zone);
+  }
+}
+
+void Membership::count(const Peer& peer) {
+  if (peer.view.zone.empty()) return;
+  ZoneCount& zone = zone_counts_[peer.view.zone];
+  zone.peers++;
+  if (peer.view.state != PeerState::unavailable) zone.alive++;
+  const bool alive = zone.alive > 0;
+  const auto [known, added] = zones_alive_.try_emplace(peer.view.zone, alive);
+  if (added || known->second != alive) {
+    known->second = alive;
+    zones_changed_.insert(peer.view.zone);
+  }
 }
 
 void Membership::handle_record(const PeerRecord& record) {
@@ -90,8 +122,9 @@ void Membership::handle_record(const PeerRecord& record) {
   if (peer == nullptr || record.incarnation < peer->view.incarnation) return;
   // A new incarnation counts its heartbeats from zero again.
   if (record.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
-  if (peer->view.zone != record.zone || peer->view.incarnation != record.incarnation) version_++;
+  uncount(*peer);
   peer->view.zone = record.zone;
+  count(*peer);
   peer->view.endpoints = record.endpoints;
   peer->view.incarnation = record.incarnation;
 }
@@ -101,12 +134,14 @@ void Membership::handle_hello(Now now, const Hello& hello) {
   Peer* peer = find_or_add(hello.identity);
   if (peer == nullptr || hello.incarnation < peer->view.incarnation) return;
   if (hello.incarnation > peer->view.incarnation) peer->view.heartbeat = 0;
-  if (peer->view.zone != hello.zone || peer->view.incarnation != hello.incarnation) version_++;
+  uncount(*peer);
   peer->view.zone = hello.zone;
+  count(*peer);
   if (!hello.endpoints.empty()) peer->view.endpoints = hello.endpoints;
   peer->view.incarnation = hello.incarnation;
   // A completed handshake is direct evidence of life.
   peer->last_advance = now.monotonic;
+  dirty_.insert(hello.identity);
 }
 
 void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entries) {
@@ -122,6 +157,7 @@ void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entr
     peer->view.heartbeat = entry.heartbeat;
     peer->last_advance = now.monotonic;
     changed_.insert(entry.peer);
+    dirty_.insert(entry.peer);
   }
 }
 
@@ -135,6 +171,7 @@ void Membership::observe(Now now) {
         peer.last_advance = std::min(*peer.last_advance + stall, now.monotonic);
       }
       if (peer.known_since) peer.known_since = std::min(*peer.known_since + stall, now.monotonic);
+      dirty_.insert(key);
     }
   }
   if (!last_observed_ || now.monotonic > *last_observed_) last_observed_ = now.monotonic;
@@ -167,35 +204,65 @@ PeerState Membership::state_at(const Peer& peer, Instant now) const {
 
 std::vector<PeerStateChange> Membership::evaluate(Now now) {
   observe(now);
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now.monotonic) {
+    dirty_.insert(deadlines_.begin()->second);
+    deadlines_.erase(deadlines_.begin());
+  }
   std::vector<PeerStateChange> changes;
-  for (auto& [key, peer] : peers_) {
+  // In key order, as a scan of every peer would report them.
+  for (const PublicKey& key : dirty_) {
+    const auto found = peers_.find(key);
+    if (found == peers_.end()) continue;
+    Peer& peer = found->second;
     if (!peer.known_since) peer.known_since = now.monotonic;
     const PeerState next = state_at(peer, now.monotonic);
-    if (next == peer.view.state) continue;
-    changes.push_back({key, peer.view.zone, peer.view.incarnation, peer.view.state, next});
-    peer.view.state = next;
-    version_++;
-    peer.view.state_since_wall = now.wall;
+    if (next != peer.view.state) {
+      changes.push_back({key, peer.view.zone, peer.view.incarnation, peer.view.state, next});
+      uncount(peer);
+      peer.view.state = next;
+      count(peer);
+      peer.view.state_since_wall = now.wall;
+    }
+    schedule(key, peer);
   }
+  dirty_.clear();
+  return changes;
+}
+
+std::optional<Instant> Membership::transition_of(const Peer& peer) const {
+  if (!peer.last_advance) {
+    if (peer.known_since && peer.view.state == PeerState::unknown) {
+      return *peer.known_since + unavailable_after_;
+    }
+  } else if (peer.view.state == PeerState::ready || peer.view.state == PeerState::unknown) {
+    return *peer.last_advance + suspect_after_;
+  } else if (peer.view.state == PeerState::not_ready) {
+    return *peer.last_advance + unavailable_after_;
+  }
+  return std::nullopt;
+}
+
+void Membership::schedule(const PublicKey& key, Peer& peer) {
+  if (peer.deadline) deadlines_.erase({*peer.deadline, key});
+  peer.deadline = transition_of(peer);
+  if (peer.deadline) deadlines_.insert({*peer.deadline, key});
+}
+
+std::vector<std::pair<std::string, std::optional<bool>>> Membership::take_zone_changes() {
+  std::vector<std::pair<std::string, std::optional<bool>>> changes;
+  changes.reserve(zones_changed_.size());
+  for (const std::string& zone : zones_changed_) {
+    const auto found = zones_alive_.find(zone);
+    changes.emplace_back(
+        zone, found == zones_alive_.end() ? std::nullopt : std::optional<bool>(found->second));
+  }
+  zones_changed_.clear();
   return changes;
 }
 
 std::optional<Instant> Membership::next_transition() const {
-  std::optional<Instant> next;
-  for (const auto& [key, peer] : peers_) {
-    std::optional<Instant> at;
-    if (!peer.last_advance) {
-      if (peer.known_since && peer.view.state == PeerState::unknown) {
-        at = *peer.known_since + unavailable_after_;
-      }
-    } else if (peer.view.state == PeerState::ready || peer.view.state == PeerState::unknown) {
-      at = *peer.last_advance + suspect_after_;
-    } else if (peer.view.state == PeerState::not_ready) {
-      at = *peer.last_advance + unavailable_after_;
-    }
-    if (at && (!next || *at < *next)) next = at;
-  }
-  return next;
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
 }
 
 Result<void, std::string> Membership::admit(const Hello& hello) const {

@@ -101,8 +101,12 @@ class Membership {
   std::vector<PeerView> peers() const;  // sorted by key; excludes ourselves
   const PublicKey& self() const { return self_; }
   std::uint64_t heartbeat() const { return heartbeat_; }
-  // Counts changes of any peer's state, zone or incarnation: unchanged means unchanged views.
-  std::uint64_t version() const { return version_; }
+  // Zones of known peers, each with whether any of its peers is not Unavailable.
+  const std::map<std::string, bool>& zones_alive() const { return zones_alive_; }
+  // Zones that appeared, vanished or flipped in zones_alive() since the last call, with their
+  // value now (nullopt: vanished), sorted by zone. Deltas, because in a large mesh one peer
+  // changes at a time and a copy of every zone per change would be quadratic.
+  std::vector<std::pair<std::string, std::optional<bool>>> take_zone_changes();
   // The earliest time at which evaluate() may change a state.
   std::optional<Instant> next_transition() const;
 
@@ -113,10 +117,20 @@ class Membership {
     // When evaluate() first saw the peer: a peer never heard from becomes Unavailable this
     // long after, so ownership of a zone that died before we started can still move.
     std::optional<Instant> known_since;
+    std::optional<Instant> deadline;  // its entry in deadlines_
+  };
+  struct ZoneCount {
+    std::size_t peers = 0;
+    std::size_t alive = 0;  // peers not Unavailable
   };
   Peer* find_or_add(const PublicKey& key);
   void observe(Now now);
   PeerState state_at(const Peer& peer, Instant now) const;
+  std::optional<Instant> transition_of(const Peer& peer) const;
+  void schedule(const PublicKey& key, Peer& peer);
+  // Around every change of a peer's zone or state: keeps zone_counts_ and zones_alive_.
+  void uncount(const Peer& peer);
+  void count(const Peer& peer);
 
   PublicKey self_;
   std::uint64_t incarnation_;
@@ -130,7 +144,13 @@ class Membership {
   std::map<PublicKey, Peer> peers_;
   std::set<PublicKey> changed_;    // heartbeats advanced since take_liveness_changes
   std::size_t ignored_count_ = 0;  // records beyond peers_max
-  std::uint64_t version_ = 0;
+  // evaluate() looks only at peers that changed since (dirty_) and peers whose next possible
+  // transition is due (deadlines_), not at every peer after every input: large meshes.
+  std::set<PublicKey> dirty_;
+  std::set<std::pair<Instant, PublicKey>> deadlines_;
+  std::map<std::string, ZoneCount> zone_counts_;
+  std::map<std::string, bool> zones_alive_;
+  std::set<std::string> zones_changed_;  // since take_zone_changes
 };
 
 }  // namespace mesh::engine

@@ -852,28 +852,12 @@ void Node::on_peer_state(Now now, const PeerStateChange& change) {
 // Unavailable. Zones we never heard of count as alive until we have been up long enough to
 // have heard of them.
 void Node::update_zone_liveness(Now now) {
-  // Recomputed only when a peer's state or zone changed, or when unknown zones stop counting
-  // as alive: this runs after every input.
+  // Deltas only: this runs after every input.
   const bool unknown_alive = now.monotonic - started_at_ < config_.peer_unavailable_after;
-  if (zone_liveness_ && zone_liveness_version_ == membership_.version() &&
-      zone_liveness_->unknown_zones_alive == unknown_alive) {
-    return;
-  }
-  zone_liveness_version_ = membership_.version();
-  ZoneLiveness liveness;
-  liveness.unknown_zones_alive = now.monotonic - started_at_ < config_.peer_unavailable_after;
-  liveness.zones[config_.zone] = true;
-  for (const PeerView& peer : membership_.peers()) {
-    if (peer.zone.empty()) continue;
-    bool& alive = liveness.zones[peer.zone];
-    alive = alive || peer.state != PeerState::unavailable;
-  }
-  if (zone_liveness_ && zone_liveness_->zones == liveness.zones &&
-      zone_liveness_->unknown_zones_alive == liveness.unknown_zones_alive) {
-    return;
-  }
-  zone_liveness_ = liveness;
-  replication_.handle_liveness(now, liveness);
+  auto changes = membership_.take_zone_changes();
+  if (changes.empty() && unknown_zones_alive_ == unknown_alive) return;
+  unknown_zones_alive_ = unknown_alive;
+  replication_.handle_liveness_changes(now, changes, unknown_alive);
 }
 
 void Node::trace_message(const char* verb, const char* preposition, const Connection& connection,

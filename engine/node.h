@@ -250,8 +250,7 @@ class Node {
   // written again at the next heartbeat, so an API outage cannot leave a status stale.
   std::map<RequestId, PublicKey> meshpeer_requests_;
   std::set<PublicKey> meshpeer_retry_;
-  std::optional<ZoneLiveness> zone_liveness_;
-  std::uint64_t zone_liveness_version_ = 0;
+  std::optional<bool> unknown_zones_alive_;        // as last told to replication
   std::map<PublicKey, std::size_t> target_index_;  // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer

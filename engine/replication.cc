@@ -302,6 +302,29 @@ void Replication::handle_liveness(Now now, const ZoneLiveness& liveness) {
   for (auto& [key, entry] : entries_) consider_takeover(entry);
 }
 
+void Replication::handle_liveness_changes(
+    Now now, const std::vector<std::pair<std::string, std::optional<bool>>>& changes,
+    bool unknown_zones_alive) {
+  (void)now;
+  bool changed = liveness_.unknown_zones_alive != unknown_zones_alive;
+  liveness_.unknown_zones_alive = unknown_zones_alive;
+  for (const auto& [zone, alive] : changes) {
+    if (zone == options_.zone) continue;  // we are always alive to ourselves
+    const auto known = liveness_.zones.find(zone);
+    const std::optional<bool> before =
+        known == liveness_.zones.end() ? std::nullopt : std::optional<bool>(known->second);
+    if (before == alive) continue;
+    changed = true;
+    if (alive) {
+      liveness_.zones[zone] = *alive;
+    } else {
+      liveness_.zones.erase(known);
+    }
+  }
+  if (!changed) return;
+  for (auto& [key, entry] : entries_) consider_takeover(entry);
+}
+
 // Takeover: when the owner zone is Unavailable, the first alive placement zone (else the first
 // alive zone we know) claims the object at epoch + 1. Every zone decides alone; if two claim
 // at once, the merge order picks one and the other follows.
@@ -367,6 +390,22 @@ void Replication::tombstone_if_deleted_while_down(Entry& entry) {
   if (version.deleted || version.generation != best->version.generation) return;
   if (version.incarnation >= incarnation_) return;  // authored by this very run
   publish_owner(entry, version.generation, true, best->version.epoch, options_.zone, best->content);
+}
+
+// A delete we authored in an older incarnation must outlive that incarnation's log: stores keep
+// only the newest incarnations of an author (incarnations_per_author_max), so after a few quick
+// restarts a fresh store would hold nothing of the delete while another zone's older live part
+// still says the object exists, and that store would bring it back (found by the convergence
+// property). So the current run says the delete again, in its own log, once it learns of it.
+void Replication::carry_own_delete_forward(Entry& entry) {
+  if (!ready() || entry.local || entry.publications_pending > 0 || entry.inflight) return;
+  const OwnerCandidate* best = winner(entry);
+  if (best == nullptr || !best->version.deleted || best->version.author != options_.own_key) {
+    return;
+  }
+  if (best->version.incarnation >= incarnation_) return;  // already said by this run
+  const OwnerVersion version = best->version;
+  publish_owner(entry, version.generation, true, version.epoch, version.zone, best->content);
 }
 
 void Replication::republish_own() {
@@ -581,6 +620,7 @@ void Replication::reconcile(Now now) {
     if (entry.inflight || entry.publications_pending > 0) continue;
     consider_takeover(entry);
     tombstone_if_deleted_while_down(entry);
+    carry_own_delete_forward(entry);
     if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
     if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);

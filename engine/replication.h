@@ -110,6 +110,11 @@ class Replication {
   void handle_author_zone(Now now, const PublicKey& author, const std::string& zone);
   // --- decisions ---
   void handle_liveness(Now now, const ZoneLiveness& liveness);
+  // The same as deltas (see Membership::take_zone_changes): zones whose liveness changed,
+  // nullopt for zones no longer known.
+  void handle_liveness_changes(
+      Now now, const std::vector<std::pair<std::string, std::optional<bool>>>& changes,
+      bool unknown_zones_alive);
   // Publishes again every part we authored, in our (new) log: after the node moved to a newer
   // incarnation, peers treat the older one's operations as obsolete.
   void republish_own();
@@ -194,6 +199,7 @@ class Replication {
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
   void tombstone_if_deleted_while_down(Entry& entry);
+  void carry_own_delete_forward(Entry& entry);
   void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);

@@ -591,7 +591,13 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
     MESH_TRY_VOID(reader.engine(root["engine"], scenario.engine));
   }
   if (present(root["kube"])) {
-    MESH_TRY_VOID(reader.known(root["kube"], "kube", {"request_latency", "watch_latency"}));
+    MESH_TRY_VOID(
+        reader.known(root["kube"], "kube", {"request_latency", "watch_latency", "watch_history"}));
+    if (present(root["kube"]["watch_history"])) {
+      MESH_TRY(const std::int64_t history,
+               reader.integer(root["kube"]["watch_history"], "kube.watch_history", 1, 1'000'000));
+      scenario.kube.watch_history = static_cast<std::size_t>(history);
+    }
     if (present(root["kube"]["request_latency"])) {
       MESH_TRY(scenario.kube.request_latency,
                reader.duration(root["kube"]["request_latency"], "kube.request_latency"));
@@ -890,8 +896,12 @@ std::string to_yaml(const Scenario& scenario) {
   emit_engine(out, scenario.engine);
   out << YAML::Key << "kube" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
       << "request_latency" << YAML::Value << format_duration(scenario.kube.request_latency)
-      << YAML::Key << "watch_latency" << YAML::Value << format_duration(scenario.kube.watch_latency)
-      << YAML::EndMap;
+      << YAML::Key << "watch_latency" << YAML::Value
+      << format_duration(scenario.kube.watch_latency);
+  if (scenario.kube.watch_history != KubeSpec{}.watch_history) {
+    out << YAML::Key << "watch_history" << YAML::Value << scenario.kube.watch_history;
+  }
+  out << YAML::EndMap;
   out << YAML::Key << "controller" << YAML::Value << scenario.controller;
   const RandomWorkload& random = scenario.random;
   if (random.operations_per_second > 0) {

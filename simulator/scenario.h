@@ -58,6 +58,9 @@ struct EngineSpec {
 struct KubeSpec {
   Duration request_latency = Duration::from_ms(2);
   Duration watch_latency = Duration::from_ms(1);
+  // Changes each API server keeps per type for watch resumption (older: 410 Gone). Every change
+  // holds a whole object, so very large worlds lower it to bound memory.
+  std::size_t watch_history = 1'000;
 };
 
 struct RandomWorkload {

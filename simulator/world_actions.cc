@@ -121,9 +121,18 @@ void Impl::random_operation() {
   const bool exists = zone.api->get({anyapplications, "default", app}).ok();
   const double roll = prng_.unit();
   if (!exists) {
-    std::vector<std::string> placements = {zone.name};
+    // The creating zone plus up to two others, as applications asking for a few zones do: a
+    // share of every zone would make objects grow with the size of the world.
+    std::vector<std::string> others;
     for (auto& other : zones_) {
-      if (other.get() != &zone && prng_.chance(1, 3)) placements.push_back(other->name);
+      if (other.get() != &zone) others.push_back(other->name);
+    }
+    std::vector<std::string> placements = {zone.name};
+    const std::size_t extra = std::min<std::size_t>(prng_.below(3), others.size());
+    for (std::size_t pick = 0; pick < extra; pick++) {
+      const std::size_t chosen = pick + prng_.below(others.size() - pick);
+      std::swap(others[pick], others[chosen]);
+      placements.push_back(others[pick]);
     }
     std::sort(placements.begin(), placements.end());
     user_create(zone, app, placements, "Global", "");

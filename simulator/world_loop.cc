@@ -55,6 +55,7 @@ Impl::Impl(const Scenario& scenario, const RunOptions& options)
     network_.set_host_down(now_, zone->host, true);  // until it starts
     kube_sim::Options api_options;
     api_options.seed = mix(options.seed, 3, index);
+    api_options.watch_history_max = scenario_.kube.watch_history;
     zone->api = std::make_unique<kube_sim::ApiServer>(api_options);
     if (scenario_.controller) {
       zone->controller =
@@ -431,6 +432,18 @@ engine::KubeResult Impl::execute(Zone& zone, const engine::KubeRequest& request)
 
 void Impl::on_kube_execute(Zone& zone, const engine::KubeRequest& request) {
   engine::KubeResult result = execute(zone, request);
+  // Every write the mesh makes, in the trace (not the timeline): what debugging a replication
+  // decision needs first.
+  if (request.kind_name != "Event") {
+    static constexpr const char* verbs[] = {"apply", "apply_status", "update_status", "delete",
+                                            "create"};
+    static constexpr const char* outcomes[] = {"ok", "conflict", "not found", "gone", "error"};
+    static_assert(static_cast<int>(engine::KubeVerb::create) == 4);
+    static_assert(static_cast<int>(engine::KubeOutcome::error) == 4);
+    trace(&zone, std::string("kube ") + verbs[static_cast<int>(request.verb)] + " " +
+                     request.kind_name + " " + request.namespace_name + "/" + request.name + ": " +
+                     outcomes[static_cast<int>(result.outcome)]);
+  }
   pump_watches(zone);
   wake_controller(zone);
   schedule(now_ + scenario_.kube.request_latency,

@@ -381,6 +381,39 @@ TEST_F(Three, OrphanIsFoundWhenTheOwnersZoneBecomesKnownAfterItsSnapshot) {
   EXPECT_EQ(local(world, 2), nullptr);
 }
 
+// Found by the convergence property: a zone deleted its object and then restarted quickly
+// several times. Stores keep only the newest incarnations of an author, so the log holding the
+// delete was dropped everywhere and a fresh store saw only the other zones' older live parts.
+// A restarted run therefore says its older incarnation's delete again, in its own log.
+TEST_F(Three, ARestartedRunCarriesItsOlderDeleteIntoItsOwnLog) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  // zone2 takes over from a vanished zone1, then its user deletes the object.
+  world.set_liveness(1, {{"zone1", false}, {"zone2", true}, {"zone3", true}});
+  ASSERT_EQ(owner_of(*local(world, 1)), "zone2");
+  world.remove(1, "default/app1");
+  world.sync_all();
+  ASSERT_EQ(local(world, 2), nullptr);
+  const std::uint64_t deleting_incarnation = world.zone(1).incarnation;
+  world.restart(1);
+  world.sync_all();
+  // What a fresh store holds once the deleting incarnation's log is gone: zone1's live
+  // epoch-1 part, and whatever zone2's new run said.
+  Replication fresh({.zone = "zone3", .resources = {any_application}});
+  const PublicKey zone2 = world.zone(1).identity.public_key();
+  for (const Operation& op : world.pool()) {
+    if (op.log().author == zone2 && op.log().incarnation == deleting_incarnation) continue;
+    if (op.kind() == OperationKind::snapshot) {
+      fresh.handle_snapshot(world.now(), op, world.zone_of(op.log().author));
+    } else {
+      (void)fresh.handle_operation(op, world.zone_of(op.log().author));
+    }
+  }
+  const auto object = fresh.replicated(0, "default", "app1");
+  ASSERT_TRUE(object.has_value());
+  EXPECT_TRUE(object->deleted);
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");

@@ -138,8 +138,12 @@ Scenario generate_world(bool break_merge_rule) {
   return scenario;
 }
 
-const std::filesystem::path counterexample_path =
-    std::filesystem::path(MESH_BINARY_DIR) / "property-counterexample.yaml";
+// One file per property, so the broken-merge-rule run never overwrites a real failure.
+std::filesystem::path counterexample_path(bool break_merge_rule) {
+  return std::filesystem::path(MESH_BINARY_DIR) /
+         (break_merge_rule ? "property-counterexample-broken-merge-rule.yaml"
+                           : "property-counterexample.yaml");
+}
 
 // The property itself. A failing case overwrites the counterexample file; rapidcheck's last
 // failing case is the shrunk one, so the file ends up holding the minimal scenario.
@@ -150,10 +154,10 @@ void converges_after_heal(bool break_merge_rule) {
   const RunResult second = World(scenario, options).run();
   const bool deterministic = first.trace_hash == second.trace_hash;
   if (first.passed() && deterministic) return;
-  std::ofstream(counterexample_path) << to_yaml(scenario);
+  const std::filesystem::path path = counterexample_path(break_merge_rule);
+  std::ofstream(path) << to_yaml(scenario);
   RC_FAIL((deterministic ? first.violations.at(0).message : "trace hash differs") +
-          "\n  scenario written to " + counterexample_path.string() + "\n  replay: mesh-sim run " +
-          counterexample_path.string());
+          "\n  scenario written to " + path.string() + "\n  replay: mesh-sim run " + path.string());
 }
 
 TEST(ConvergenceProperty,
@@ -163,11 +167,11 @@ TEST(ConvergenceProperty,
 }
 
 TEST(ConvergenceProperty, ABrokenMergeRuleFailsShrinksToAHandfulOfEventsAndReplays) {
-  std::filesystem::remove(counterexample_path);
+  std::filesystem::remove(counterexample_path(true));
   const bool passed = test::check_property("broken merge rule is caught", test::property_cases(200),
                                            [] { converges_after_heal(true); });
   ASSERT_FALSE(passed) << "the checkers did not catch a broken merge rule";
-  const auto written = load_scenario(counterexample_path.string());
+  const auto written = load_scenario(counterexample_path(true).string());
   ASSERT_TRUE(written.ok()) << (written.ok() ? "" : written.error().message);
   EXPECT_LE(written->timeline.size(), 6u) << to_yaml(written.value());
   EXPECT_TRUE(written->test_break_merge_rule);

@@ -86,6 +86,7 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
       "expected Ready, NotReady, Unavailable or Unknown");
   expect_error("zones: 2\nengine: {connections_target: 0}\n", "engine.connections_target");
   expect_error("zones: [a\n", "s.yaml:");
+  expect_error("zones: 2\nkube: {watch_history: 0}\n", "s.yaml:2: kube.watch_history");
   expect_error("zones: 2\nengine: {meshpeers: false}\nchecks: {peer_status: true}\n",
                "s.yaml:3: checks.peer_status: needs engine.meshpeers: true");
 }
