@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/checkpoint.h"
 #include "engine/limits.h"
 
 namespace mesh::engine {
@@ -50,6 +51,52 @@ Node::Node(const Config& config, const Identity& identity)
 
 // ------------------------------------------------------------------------------------------
 // Inputs
+
+Bytes Node::checkpoint() const {
+  return encode_checkpoint(network_digest_, identity_.public_key(), incarnation_, logs_);
+}
+
+Result<std::size_t, std::string> Node::restore(Now now, ByteView bytes) {
+  MESH_ASSERT(phase_ == Phase::created);
+  auto decoded = decode_checkpoint(bytes, network_digest_, identity_.public_key());
+  if (!decoded.ok()) return fail(decoded.error().message);
+  Checkpoint& checkpoint = decoded.value();
+  // Our new log must be newer than every log of ours the checkpoint knows: peers hold those
+  // too, and would take a log at an older incarnation for a stale one.
+  std::uint64_t own_newest = checkpoint.incarnation;
+  for (const Operation& operation : checkpoint.operations) {
+    if (operation.log().author == identity_.public_key()) {
+      own_newest = std::max(own_newest, operation.log().incarnation);
+    }
+  }
+  if (own_newest >= incarnation_) {
+    incarnation_ = own_newest + 1;
+    membership_.set_incarnation(incarnation_);
+    replication_.set_incarnation(incarnation_);
+  }
+  // Every operation is verified again as it is inserted, like one from a peer: a damaged one
+  // is refused alone; everything that verifies is genuine whatever the file went through.
+  std::size_t restored = 0;
+  std::size_t refused = 0;
+  std::string first_refusal;
+  for (Operation& operation : checkpoint.operations) {
+    const InsertResult result = logs_.insert(std::move(operation));
+    if (result.status == InsertStatus::rejected) {
+      if (refused++ == 0) first_refusal = result.reason;
+    }
+    for (const AcceptedOperation& accepted : result.accepted) {
+      restored++;
+      on_accepted(now, accepted, nullptr);
+    }
+  }
+  metrics_.operations_restored += restored;
+  emit(refused == 0 ? EventLevel::info : EventLevel::warn,
+       "restored " + std::to_string(restored) + " operations from the checkpoint of incarnation " +
+           std::to_string(checkpoint.incarnation) +
+           (refused == 0 ? std::string()
+                         : "; refused " + std::to_string(refused) + " (" + first_refusal + ")"));
+  return restored;
+}
 
 void Node::handle_start(Now now) {
   MESH_ASSERT(phase_ == Phase::created);

@@ -108,11 +108,21 @@ struct NodeMetrics {
   std::uint64_t replication_rejected = 0;  // payloads that failed validation
   std::uint64_t kube_requests = 0;
   std::uint64_t kube_failures = 0;
+  std::uint64_t operations_restored = 0;  // from a checkpoint at start
 };
 
 class Node {
  public:
   Node(const Config& config, const Identity& identity);
+
+  // --- persisted state (engine/checkpoint.h) ---
+  // Everything this node knows, for the driver to save (every few seconds, at shutdown).
+  Bytes checkpoint() const;
+  // Before handle_start: resumes from a checkpoint of an earlier run of this node. Returns
+  // the operations restored; on error (corrupt, another network or key) nothing is restored
+  // and the node simply starts without state. The run still begins a new incarnation, newer
+  // than every log of ours in the checkpoint.
+  Result<std::size_t, std::string> restore(Now now, ByteView checkpoint);
 
   // --- inputs ---
   void handle_start(Now now);

@@ -79,6 +79,7 @@ class Operation {
   std::int64_t timestamp_ms() const { return fields_.timestamp_ms; }
   const Bytes& payload() const { return payload_; }
   const Digest& payload_hash() const { return payload_hash_; }
+  const Signature& signature() const { return signature_; }
   // BLAKE2b-256 of the signed header and signature: the operation's identity.
   const Digest& hash() const { return hash_; }
 

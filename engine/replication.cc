@@ -618,6 +618,10 @@ void Replication::on_failure(Now now, Entry& entry, bool conflict) {
 void Replication::reconcile(Now now) {
   for (auto& [key, entry] : entries_) {
     if (entry.inflight || entry.publications_pending > 0) continue;
+    // Until its kind is listed, "no local object" only means "not read yet": writing now
+    // would re-create what a user deleted while we were down (found with checkpoints, whose
+    // mesh state is there before the first list returns; a fast mesh can do the same).
+    if (listed_kinds_.count(entry.kind) == 0) continue;
     consider_takeover(entry);
     tombstone_if_deleted_while_down(entry);
     carry_own_delete_forward(entry);
@@ -737,6 +741,7 @@ std::optional<Instant> Replication::next_deadline() const {
   std::optional<Instant> next;
   for (const auto& [key, entry] : entries_) {
     if (!entry.dirty || entry.inflight) continue;
+    if (listed_kinds_.count(entry.kind) == 0) continue;  // waits for the list, not for time
     if (!next || entry.retry_at < *next) next = entry.retry_at;
   }
   return next;

@@ -414,6 +414,39 @@ TEST_F(Three, ARestartedRunCarriesItsOlderDeleteIntoItsOwnLog) {
   EXPECT_TRUE(object->deleted);
 }
 
+// Found with checkpoints: a restored node holds the mesh's state before its first list
+// returns. "No local object" then only means "not read yet"; writing would re-create what the
+// user deleted while the controller was down. Nothing is written until the kind is listed.
+TEST_F(Three, NothingIsWrittenForAKindBeforeItIsListed) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  Replication restored({.zone = "zone1",
+                        .resources = {any_application},
+                        .own_key = world.zone(0).identity.public_key(),
+                        .incarnation = world.zone(0).incarnation + 100});
+  for (const Operation& op : world.pool()) {
+    const std::string author_zone = world.zone_of(op.log().author);
+    if (op.kind() == OperationKind::snapshot) {
+      restored.handle_snapshot(world.now(), op, author_zone);
+    } else {
+      ASSERT_TRUE(restored.handle_operation(op, author_zone).ok());
+    }
+  }
+  restored.reconcile(world.now());
+  EXPECT_FALSE(restored.poll_request().has_value()) << "the object was written before listing";
+  EXPECT_FALSE(restored.next_deadline().has_value()) << "an unlisted kind waits for no timer";
+  // The list shows the user deleted it meanwhile: the owner says so instead of re-creating it.
+  restored.handle_relist(world.now(), {KubeKind::resource(0), {}});
+  restored.reconcile(world.now());
+  EXPECT_FALSE(restored.poll_request().has_value());
+  bool published_delete = false;
+  while (auto publication = restored.poll_publication()) {
+    const std::string payload(publication->payload.begin(), publication->payload.end());
+    if (payload.find("\"deleted\":true") != std::string::npos) published_delete = true;
+  }
+  EXPECT_TRUE(published_delete);
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");
