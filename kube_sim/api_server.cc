@@ -233,6 +233,10 @@ Result<void, Error<FaultError>> ApiServer::inject_conflict(const ConflictInjecti
   return faults_.add_conflict(injection);
 }
 
+void ApiServer::clear_injected_conflicts() {
+  faults_.clear_conflicts();
+}
+
 void ApiServer::pause() {
   faults_.pause();
 }

@@ -113,6 +113,8 @@ class ApiServer {
   Result<void, Error<FaultError>> add_failure_rule(const FailureRule& rule);
   void clear_failure_rules();
   Result<void, Error<FaultError>> inject_conflict(const ConflictInjection& injection);
+  // Forgets injected conflicts not yet consumed.
+  void clear_injected_conflicts();
   // Every request fails with 503 until resume(); open watches stay open and quiet.
   void pause();
   void resume();

@@ -52,6 +52,7 @@ class FaultState {
  public:
   Result<void, Error<FaultError>> add_rule(const FailureRule& rule);
   void clear_rules() { rules_.clear(); }
+  void clear_conflicts() { conflicts_.clear(); }
   // The failure for a request, if a rule fires; consumes one use of that rule.
   std::optional<ApiError> check(Verb verb, const GroupVersionResource& resource, Prng& prng);
 

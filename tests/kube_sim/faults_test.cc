@@ -87,6 +87,17 @@ TEST(InjectedConflict, NextWriteToTheObjectFails) {
   EXPECT_TRUE(server.patch(app_key("web"), PatchType::merge, {{"spec", {{"zones", 2}}}}).ok());
 }
 
+TEST(InjectedConflict, ClearedConflictsNoLongerFail) {
+  ApiServer server = make_server();
+  ASSERT_TRUE(server.create(apps(), "default", make_app("web")).ok());
+  for (int i = 0; i < 3; i++) ASSERT_TRUE(server.inject_conflict({.key = app_key("web")}).ok());
+  EXPECT_TRUE(
+      failed_with(server.patch(app_key("web"), PatchType::merge, {{"spec", {{"zones", 2}}}}),
+                  StatusReason::conflict));
+  server.clear_injected_conflicts();
+  EXPECT_TRUE(server.patch(app_key("web"), PatchType::merge, {{"spec", {{"zones", 2}}}}).ok());
+}
+
 TEST(InjectedConflict, CompetingWriterMovesTheResourceVersion) {
   ApiServer server = make_server();
   const auto created = server.create(apps(), "default", make_app("web"));
