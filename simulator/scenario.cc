@@ -241,11 +241,11 @@ Status Reader::network(const YAML::Node& node, Scenario& scenario) const {
 }
 
 Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
-  MESH_TRY_VOID(
-      known(node, "engine",
-            {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after",
-             "link_idle_timeout", "resync_interval", "dial_backoff_max", "tombstone_retention",
-             "connections_target", "snapshot_max_log", "snapshot_interval", "meshpeers"}));
+  MESH_TRY_VOID(known(
+      node, "engine",
+      {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after", "link_idle_timeout",
+       "resync_interval", "dial_backoff_max", "tombstone_retention", "connections_target",
+       "snapshot_max_log", "snapshot_interval", "meshpeers", "checkpoint_interval"}));
   struct Field {
     const char* name;
     Duration* target;
@@ -266,6 +266,13 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
     MESH_TRY(const std::int64_t target,
              integer(node["connections_target"], "engine.connections_target", 1, 512));
     engine.connections_target = static_cast<std::size_t>(target);
+  }
+  if (present(node["checkpoint_interval"])) {
+    MESH_TRY(engine.checkpoint_interval,
+             duration(node["checkpoint_interval"], "engine.checkpoint_interval"));
+    if (engine.checkpoint_interval <= Duration::zero()) {
+      return error(node["checkpoint_interval"], "engine.checkpoint_interval", "must be positive");
+    }
   }
   if (present(node["meshpeers"])) {
     MESH_TRY(engine.meshpeers, boolean(node["meshpeers"], "engine.meshpeers"));
@@ -389,9 +396,25 @@ Result<Action, ScenarioFailure> Reader::action(const YAML::Node& node, std::size
 // The body of one action: a zone name for the simple ones, a mapping for the rest.
 Status Reader::action_body(const YAML::Node& body, const std::string& key, Action& action) const {
   switch (action.kind) {
+    case ActionKind::restart: {
+      if (body.IsMap()) {
+        MESH_TRY_VOID(known(body, key, {"zone", "state"}));
+        MESH_TRY(action.zone, string(body["zone"], key + ".zone"));
+        if (present(body["state"])) {
+          MESH_TRY(const std::string state, string(body["state"], key + ".state"));
+          if (state != "checkpoint" && state != "none") {
+            return error(body["state"], key + ".state",
+                         "expected checkpoint (resume from the last checkpoint) or none");
+          }
+          action.from_checkpoint = state == "checkpoint";
+        }
+        return {};
+      }
+      MESH_TRY(action.zone, string(body, key));
+      return {};
+    }
     case ActionKind::isolate:
     case ActionKind::crash:
-    case ActionKind::restart:
     case ActionKind::pause:
     case ActionKind::resume:
     case ActionKind::watch_drop:
@@ -749,9 +772,16 @@ std::string action_key(ActionKind kind) {
 
 void emit_action_body(YAML::Emitter& out, const Action& action) {
   switch (action.kind) {
+    case ActionKind::restart:
+      if (action.from_checkpoint) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "zone" << YAML::Value << action.zone
+            << YAML::Key << "state" << YAML::Value << "checkpoint" << YAML::EndMap;
+      } else {
+        out << action.zone;
+      }
+      return;
     case ActionKind::isolate:
     case ActionKind::crash:
-    case ActionKind::restart:
     case ActionKind::pause:
     case ActionKind::resume:
     case ActionKind::watch_drop:
@@ -835,6 +865,10 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   out << YAML::Key << "snapshot_interval" << YAML::Value
       << format_duration(engine.snapshot_interval);
   if (!engine.meshpeers) out << YAML::Key << "meshpeers" << YAML::Value << false;
+  if (engine.checkpoint_interval != EngineSpec{}.checkpoint_interval) {
+    out << YAML::Key << "checkpoint_interval" << YAML::Value
+        << format_duration(engine.checkpoint_interval);
+  }
   out << YAML::EndMap;
 }
 

@@ -50,6 +50,9 @@ struct EngineSpec {
   std::size_t connections_target = 8;
   std::size_t snapshot_max_log = 64;
   Duration snapshot_interval = Duration::from_seconds(60);
+  // How often a zone's process saves its checkpoint (only zones some `restart` resumes from a
+  // checkpoint save one); a crash loses what came after the last one.
+  Duration checkpoint_interval = Duration::from_seconds(5);
   // Write MeshPeer objects and Events. Very large worlds switch it off: n zones write n^2
   // objects; the peer_status check then needs it on.
   bool meshpeers = true;
@@ -80,10 +83,10 @@ enum class ActionKind {
   block,      // from -> to (one_way) or both ways
   unblock,
   isolate,  // zone
-  heal,     // every cut and flap ends
+  heal,     // every fault ends: cuts, flaps, pauses, API faults, conflict storms
   flap,     // zones a, b: the link goes down and up every `period` for `duration`
   crash,    // zone: the controller process dies (its API server stays)
-  restart,  // zone: a new controller process, no persisted mesh state
+  restart,  // zone: a new controller process; from_checkpoint: resumes from its last checkpoint
   pause,    // zone: the process stops (no inputs) keeping its memory
   resume,
   clock_jump,   // zone: the wall clock steps by `by`
@@ -121,6 +124,7 @@ struct Action {
   std::string state;               // assert_peer_state: Ready, NotReady, Unavailable, Unknown
   std::string value;               // chart version for create/update, health for `health`
   std::string strategy = "Local";  // placement strategy for create
+  bool from_checkpoint = false;    // restart: with persisted state (engine/checkpoint.h)
 };
 
 struct Checks {

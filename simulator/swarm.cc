@@ -67,7 +67,8 @@ struct Builder {
     if (!prng.chance(1, 5)) {
       add(Action{.at = std::min(crash.at + ms_between(prng, 1'000, 20'000), faults_end),
                  .kind = ActionKind::restart,
-                 .zone = crash.zone});
+                 .zone = crash.zone,
+                 .from_checkpoint = prng.chance(1, 2)});
     }
   }
   void pauses() {

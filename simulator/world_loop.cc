@@ -63,6 +63,12 @@ Impl::Impl(const Scenario& scenario, const RunOptions& options)
     }
     zones_.push_back(std::move(zone));
   }
+  for (const Action& action : scenario_.timeline) {
+    if (action.kind != ActionKind::restart || !action.from_checkpoint) continue;
+    for (auto& zone : zones_) {
+      if (zone->name == action.zone) zone->saves_checkpoints = true;
+    }
+  }
   for (const LinkSpec& link : scenario_.links) {
     const Zone* a = zone_named(link.a);
     const Zone* b = zone_named(link.b);
@@ -163,9 +169,18 @@ engine::Config Impl::node_config(const Zone& zone) const {
   return config;
 }
 
-void Impl::start_zone(Zone& zone) {
+void Impl::start_zone(Zone& zone, bool from_checkpoint) {
   MESH_ASSERT(zone.state == Zone::State::waiting || zone.state == Zone::State::crashed);
   zone.node = std::make_unique<engine::Node>(node_config(zone), zone.identity);
+  if (from_checkpoint) {
+    if (!zone.checkpoint) {
+      trace(&zone, "no checkpoint yet: starting without state");
+    } else if (const auto restored = zone.node->restore(now_of(zone), *zone.checkpoint);
+               !restored.ok()) {
+      trace(&zone, "checkpoint refused, starting without state: " + restored.error());
+    }
+  }
+  zone.checkpoint_at = now_;
   zone.node_generation++;
   zone.state = Zone::State::running;
   zone.by_token.clear();
@@ -200,7 +215,15 @@ void Impl::crash_zone(Zone& zone) {
   timeline(&zone, "fault", "crash");
 }
 
+void Impl::maybe_checkpoint(Zone& zone) {
+  if (!zone.saves_checkpoints || zone.node == nullptr) return;
+  if (now_ - zone.checkpoint_at < scenario_.engine.checkpoint_interval) return;
+  zone.checkpoint = zone.node->checkpoint();
+  zone.checkpoint_at = now_;
+}
+
 void Impl::drain_node(Zone& zone) {
+  maybe_checkpoint(zone);
   engine::Node& node = *zone.node;
   while (auto command = node.poll_network()) {
     if (auto* dial = std::get_if<engine::Dial>(&*command)) {
@@ -249,7 +272,7 @@ void Impl::drain_node(Zone& zone) {
 
 void Impl::reschedule_wake(Zone& zone) {
   const auto deadline = zone.node->next_deadline();
-  if (!deadline) {
+  if (!deadline || zone.livelocked) {
     zone.wake_at.reset();
     return;
   }
@@ -262,6 +285,16 @@ void Impl::reschedule_wake(Zone& zone) {
 void Impl::on_node_wake(Zone& zone, const Event& event) {
   if (event.generation != zone.wake_generation || zone.state != Zone::State::running) return;
   zone.wake_at.reset();
+  constexpr std::uint32_t wakes_at_instant_max = 100'000;
+  zone.wakes_at_instant = now_ == zone.last_wake ? zone.wakes_at_instant + 1 : 0;
+  zone.last_wake = now_;
+  if (zone.wakes_at_instant == wakes_at_instant_max) {
+    violation(Violation::Kind::liveness,
+              zone.name + " livelock: woken " + std::to_string(wakes_at_instant_max) +
+                  " times without time passing (its next deadline stays in the past)");
+    zone.livelocked = true;
+    return;
+  }
   zone.node->handle_timeout(now_of(zone));
   result_.stats.node_inputs++;
   drain_node(zone);

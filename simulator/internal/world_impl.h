@@ -72,10 +72,20 @@ struct Zone {
   Instant deliver_floor;                             // kube deliveries keep their order
   std::uint64_t wake_generation = 0;
   std::optional<Instant> wake_at;
+  // Livelock detection: a node that keeps asking to be woken without time passing would hang
+  // the world; it is reported and left asleep instead.
+  Instant last_wake;
+  std::uint32_t wakes_at_instant = 0;
+  bool livelocked = false;
   std::uint64_t app_wake_generation = 0;
   std::optional<Instant> app_wake_at;
   std::deque<io_sim::NetEvent> held_network;  // while paused
   std::deque<Event> held_events;              // while paused
+  // Persisted state: only zones that some restart resumes from a checkpoint save one, every
+  // engine.checkpoint_interval; it survives crashes (it is on the zone's disk).
+  bool saves_checkpoints = false;
+  std::optional<Bytes> checkpoint;
+  Instant checkpoint_at;
 };
 
 // What the user did, for the no-resurrection check.
@@ -96,7 +106,8 @@ class Impl {
   void run_until(Instant limit);
   void dispatch(Event& event);
   void dispatch_network(io_sim::NetEvent& event);
-  void start_zone(Zone& zone);
+  void start_zone(Zone& zone, bool from_checkpoint = false);
+  void maybe_checkpoint(Zone& zone);
   void crash_zone(Zone& zone);
   void drain_node(Zone& zone);
   void reschedule_wake(Zone& zone);

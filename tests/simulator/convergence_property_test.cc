@@ -83,7 +83,11 @@ void add_step(Scenario& scenario, const Step& step, int zones) {
       break;
     case 6:
       timeline.push_back({.at = at, .kind = ActionKind::crash, .zone = zone});
-      timeline.push_back({.at = later, .kind = ActionKind::restart, .zone = zone});
+      // Half the restarts resume from the zone's last checkpoint.
+      timeline.push_back({.at = later,
+                          .kind = ActionKind::restart,
+                          .zone = zone,
+                          .from_checkpoint = (step.value & 1) != 0});
       break;
     case 7:
       timeline.push_back({.at = at, .kind = ActionKind::pause, .zone = zone});

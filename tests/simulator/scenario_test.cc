@@ -87,6 +87,8 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
   expect_error("zones: 2\nengine: {connections_target: 0}\n", "engine.connections_target");
   expect_error("zones: [a\n", "s.yaml:");
   expect_error("zones: 2\nkube: {watch_history: 0}\n", "s.yaml:2: kube.watch_history");
+  expect_error("zones: 2\ntimeline:\n  - {at: 1s, restart: {zone: zone1, state: warm}}\n",
+               "timeline[0].restart.state: expected checkpoint");
   expect_error("zones: 2\nengine: {meshpeers: false}\nchecks: {peer_status: true}\n",
                "s.yaml:3: checks.peer_status: needs engine.meshpeers: true");
 }
