@@ -17,8 +17,20 @@ constexpr std::string_view tracked_metadata[] = {"labels", "annotations", "final
 struct Frame {
   const json* node;
   FieldPath path;
-  std::string dotted;  // member names only, for matching ListRule::path
 };
+
+// The member names of `path`, dot-separated, for matching ListRule::path. Derived only for
+// lists (and errors) instead of carried in every frame: most nodes are not lists, and a
+// string per node was a large share of a status write in the simulator.
+std::string dotted_of(const FieldPath& path) {
+  std::string dotted;
+  for (const std::string& token : path) {
+    if (!is_member_token(token)) continue;
+    if (!dotted.empty()) dotted += '.';
+    dotted.append(token, 2);
+  }
+  return dotted;
+}
 
 // Serializes without ever throwing: bodies were checked for valid UTF-8 already, and the
 // replacement handler keeps even a missed case from escaping as an exception.
@@ -26,13 +38,14 @@ std::string compact(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void push_members(std::vector<Frame>& stack, const json& node, const FieldPath& path,
-                  const std::string& dotted) {
+void push_members(std::vector<Frame>& stack, const json& node, const FieldPath& path) {
   MESH_ASSERT(node.is_object());
   for (const auto& [name, child] : node.items()) {
-    FieldPath child_path = path;
+    FieldPath child_path;
+    child_path.reserve(path.size() + 1);
+    child_path = path;
     child_path.push_back("f:" + name);
-    stack.push_back({&child, std::move(child_path), dotted.empty() ? name : dotted + "." + name});
+    stack.push_back({&child, std::move(child_path)});
   }
 }
 
@@ -40,13 +53,14 @@ bool is_scalar_key(const json& value) {
   return value.is_string() || value.is_number() || value.is_boolean();
 }
 
-Result<void, std::string> collect_set(FieldValues& fields, const Frame& frame) {
+Result<void, std::string> collect_set(FieldValues& fields, const Frame& frame,
+                                      const std::string& dotted) {
   std::set<std::string> seen;
   for (const json& element : *frame.node) {
-    if (!is_scalar_key(element)) return fail(frame.dotted + ": set elements must be scalars");
+    if (!is_scalar_key(element)) return fail(dotted + ": set elements must be scalars");
     std::string token = "v:" + compact(element);
     if (!seen.insert(token).second) {
-      return fail(frame.dotted + ": duplicate entries for value " + compact(element));
+      return fail(dotted + ": duplicate entries for value " + compact(element));
     }
     FieldPath path = frame.path;
     path.push_back(std::move(token));
@@ -56,27 +70,31 @@ Result<void, std::string> collect_set(FieldValues& fields, const Frame& frame) {
 }
 
 Result<void, std::string> collect_keyed(FieldValues& fields, std::vector<Frame>& stack,
-                                        const Frame& frame, const std::string& key) {
+                                        const Frame& frame, const std::string& dotted,
+                                        const std::string& key) {
   std::set<std::string> seen;
   std::size_t index = 0;
   for (const json& item : *frame.node) {
-    const std::string where = frame.dotted + "[" + std::to_string(index++) + "]";
-    if (!item.is_object()) return fail(where + ": must be an object keyed by " + key);
+    const std::size_t item_index = index++;
+    if (!item.is_object()) {
+      return fail(dotted + "[" + std::to_string(item_index) + "]: must be an object keyed by " +
+                  key);
+    }
     const auto found = item.find(key);
     if (found == item.end() || !is_scalar_key(*found)) {
-      return fail(where + ": must have a scalar " + key);
+      return fail(dotted + "[" + std::to_string(item_index) + "]: must have a scalar " + key);
     }
     json key_object = json::object({{key, *found}});
     std::string token = "k:" + compact(key_object);
     if (!seen.insert(token).second) {
-      return fail(frame.dotted + ": duplicate entries for key " + key + "=" + compact(*found));
+      return fail(dotted + ": duplicate entries for key " + key + "=" + compact(*found));
     }
     FieldPath item_path = frame.path;
     item_path.push_back(std::move(token));
     FieldPath self_path = item_path;
     self_path.push_back(".");
     fields.emplace(std::move(self_path), std::move(key_object));
-    push_members(stack, item, item_path, frame.dotted);
+    push_members(stack, item, item_path);
   }
   return {};
 }
@@ -145,25 +163,80 @@ Result<FieldValues, std::string> collect_fields(const json& object,
   FieldValues fields;
   if (!object.is_object()) return fail(std::string("the object must be a JSON object"));
   std::vector<Frame> stack;
-  push_members(stack, object, {}, "");
+  push_members(stack, object, {});
   while (!stack.empty()) {
     Frame frame = std::move(stack.back());
     stack.pop_back();
     const json& node = *frame.node;
     if (node.is_object()) {
-      push_members(stack, node, frame.path, frame.dotted);
+      push_members(stack, node, frame.path);
       continue;
     }
-    const ListRule* rule = node.is_array() ? find_list_rule(rules, frame.dotted) : nullptr;
+    const std::string dotted = node.is_array() ? dotted_of(frame.path) : std::string();
+    const ListRule* rule = node.is_array() ? find_list_rule(rules, dotted) : nullptr;
     if (rule == nullptr) {
       fields.emplace(std::move(frame.path), node);
     } else if (rule->key.empty()) {
-      MESH_TRY_VOID(collect_set(fields, frame));
+      MESH_TRY_VOID(collect_set(fields, frame, dotted));
     } else {
-      MESH_TRY_VOID(collect_keyed(fields, stack, frame, rule->key));
+      MESH_TRY_VOID(collect_keyed(fields, stack, frame, dotted, rule->key));
     }
   }
   return fields;
+}
+
+namespace {
+
+bool leads_to_rule(std::span<const ListRule> rules, std::string_view dotted) {
+  return std::any_of(rules.begin(), rules.end(), [&](const ListRule& rule) {
+    return rule.path.size() >= dotted.size() && rule.path.starts_with(dotted) &&
+           (rule.path.size() == dotted.size() || rule.path[dotted.size()] == '.');
+  });
+}
+
+// Recursion depth is bounded by the rules' paths (a handful of members), not by the object.
+Result<void, std::string> check_node(const json& node, const std::string& dotted,
+                                     std::span<const ListRule> rules) {
+  if (node.is_object()) {
+    for (const auto& [name, child] : node.items()) {
+      const std::string child_dotted = dotted.empty() ? name : dotted + "." + name;
+      if (leads_to_rule(rules, child_dotted)) MESH_TRY_VOID(check_node(child, child_dotted, rules));
+    }
+    return {};
+  }
+  if (!node.is_array()) return {};
+  const ListRule* rule = find_list_rule(rules, dotted);
+  if (rule == nullptr) return {};
+  std::set<std::string> seen;
+  std::size_t index = 0;
+  for (const json& element : node) {
+    const std::size_t element_index = index++;
+    if (rule->key.empty()) {
+      if (!is_scalar_key(element)) return fail(dotted + ": set elements must be scalars");
+      if (!seen.insert(compact(element)).second) {
+        return fail(dotted + ": duplicate entries for value " + compact(element));
+      }
+      continue;
+    }
+    const std::string where = dotted + "[" + std::to_string(element_index) + "]";
+    if (!element.is_object()) return fail(where + ": must be an object keyed by " + rule->key);
+    const auto found = element.find(rule->key);
+    if (found == element.end() || !is_scalar_key(*found)) {
+      return fail(where + ": must have a scalar " + rule->key);
+    }
+    if (!seen.insert(compact(*found)).second) {
+      return fail(dotted + ": duplicate entries for key " + rule->key + "=" + compact(*found));
+    }
+    MESH_TRY_VOID(check_node(element, dotted, rules));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void, std::string> check_list_rules(const json& object, std::span<const ListRule> rules) {
+  if (!object.is_object()) return fail(std::string("the object must be a JSON object"));
+  return check_node(object, "", rules);
 }
 
 const ListRule* find_list_rule(std::span<const ListRule> rules, std::string_view path) {

@@ -5,7 +5,8 @@
 // flattens an object into leaf paths with values: scalars, atomic lists, set elements, keyed
 // items and their members; empty objects and empty keyed lists carry no field. scoped() drops
 // what SSA does not track (apiVersion, kind, server metadata) and splits status from the rest.
-// Every walk is iterative; nothing here knows managers (field_manager.h does).
+// Walks over whole objects are iterative (check_list_rules recurses only along rule paths);
+// nothing here knows managers (field_manager.h does).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,12 @@ nlohmann::json scoped(const nlohmann::json& object, FieldScope scope);
 // not a list of objects with unique scalar keys, or a set holds a non-scalar or a duplicate.
 Result<FieldValues, std::string> collect_fields(const nlohmann::json& object,
                                                 std::span<const ListRule> rules);
+
+// What collect_fields() checks, without collecting: every list that has a rule is well formed.
+// Fails with the message collect_fields() gives. Only the members on the way to a rule's path
+// are visited, so validating a whole object (managedFields included) stays cheap.
+Result<void, std::string> check_list_rules(const nlohmann::json& object,
+                                           std::span<const ListRule> rules);
 
 // The rule for the list at dot-separated `path`, or nullptr when that list is atomic.
 const ListRule* find_list_rule(std::span<const ListRule> rules, std::string_view path);

@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "kube_sim/api_server.h"
+#include "kube_sim/field_set.h"
 #include "kube_sim/merge_patch.h"
 #include "tests/kube_sim/test_support.h"
 
@@ -178,6 +179,44 @@ RC_GTEST_PROP(KubeSimProperties, MergePatchEqualsTheRfc7386Reference, ()) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
   };
   RC_ASSERT(text(merge_patched(target, patch)) == text(reference_merge_patch(target, patch)));
+}
+
+// Items for a list with a rule: mostly well-formed entries over few keys (so duplicates occur),
+// sometimes a scalar, an item without its key, or random JSON; conditions nest inside.
+rc::Gen<Generated> gen_rule_list(const std::string& key) {
+  const auto item = rc::gen::oneOf(
+      rc::gen::map(rc::gen::pair(rc::gen::inRange(0, 3), rc::gen::arbitrary<bool>()),
+                   [key](std::pair<int, bool> pick) {
+                     json entry = {{key, "z" + std::to_string(pick.first)}, {"version", 1}};
+                     if (pick.second) {
+                       entry["conditions"] = json::array({{{"type", "Local"}}, {{"type", "x"}}});
+                     }
+                     return entry;
+                   }),
+      rc::gen::just(json{{"version", 2}}), gen_scalar(), gen_json(2));
+  return wrapped(rc::gen::map(rc::gen::container<std::vector<json>>(item),
+                              [](std::vector<json> items) { return json(std::move(items)); }));
+}
+
+// check_list_rules() is what validation uses instead of collecting every field: it must refuse
+// exactly the objects collect_fields() refuses, and say the same when there is one list.
+RC_GTEST_PROP(KubeSimProperties, CheckListRulesRefusesExactlyWhatCollectFieldsRefuses, ()) {
+  const std::vector<ListRule> rules = anyapplication_type().list_rules;
+  json object = {{"metadata", {{"name", "web"}}}};
+  const bool only_zones = *rc::gen::arbitrary<bool>();
+  object["status"]["zones"] = (*gen_rule_list("zoneId")).value;
+  if (!only_zones) {
+    object["status"]["ownership"]["placements"] = (*gen_rule_list("zone")).value;
+    object["status"]["conditions"] = (*gen_rule_list("type")).value;
+    object["spec"] = (*wrapped(gen_json(2))).value;
+  }
+  const auto checked = check_list_rules(object, rules);
+  const auto collected = collect_fields(object, rules);
+  RC_ASSERT(checked.ok() == collected.ok());
+  const bool nested = object["status"]["zones"]
+                          .dump(-1, ' ', false, json::error_handler_t::replace)
+                          .find("conditions") != std::string::npos;
+  if (!checked.ok() && only_zones && !nested) RC_ASSERT(checked.error() == collected.error());
 }
 
 RC_GTEST_PROP(KubeSimProperties, ZoneManagersApplyingOwnEntriesNeverConflict, ()) {
