@@ -475,7 +475,7 @@ void Replication::handle_watch(Now now, const KubeWatchEvent& event) {
   if (name.empty()) return;  // not an object; the driver validates what it feeds us
   Entry& entry = entry_for(event.kind.index, namespace_name, name);
   if (event.type == WatchEventType::deleted) {
-    on_local_delete(now, entry);
+    on_local_delete(now, entry, resource_version_of(event.object));
   } else {
     on_local_object(now, entry, event.object);
   }
@@ -495,7 +495,9 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
   // Objects deleted while the watch was down are deletes too (the seed never sent them).
   for (auto& [key, entry] : entries_) {
     if (entry.kind != kind || !entry.local) continue;
-    if (present.count({entry.namespace_name, entry.name}) == 0) on_local_delete(now, entry);
+    if (present.count({entry.namespace_name, entry.name}) == 0) {
+      on_local_delete(now, entry, resource_version_of(*entry.local));
+    }
   }
   listed_kinds_.insert(kind);
 }
@@ -505,6 +507,7 @@ void Replication::on_local_object(Now now, Entry& entry, const Json& object) {
   (void)now;
   update_local(entry, object);
   entry.dirty = true;
+  if (!entry.local) return;  // a state older than the object's deletion here
   publish_local_changes(entry, false);
 }
 
@@ -560,9 +563,12 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
 
 // The local object is gone. The owner zone's delete spreads as a tombstone; a delete anywhere
 // else is undone by reconcile, because the owner decides an object's life.
-void Replication::on_local_delete(Now now, Entry& entry) {
+void Replication::on_local_delete(Now now, Entry& entry, std::uint64_t deleted_rv) {
   (void)now;
-  entry.local.reset();
+  // A DELETED older than what we hold (a create's result came first) is not news. Without a
+  // version (0) we cannot tell, and take the delete.
+  if (deleted_rv > 0 && entry.local && resource_version_of(*entry.local) > deleted_rv) return;
+  forget_local(entry, deleted_rv);
   entry.dirty = true;
   const OwnerCandidate* best = winner(entry);
   if (best == nullptr || best->version.deleted || best->version.zone != options_.zone) return;
@@ -571,15 +577,30 @@ void Replication::on_local_delete(Now now, Entry& entry) {
 }
 
 void Replication::update_local(Entry& entry, const Json& object) {
-  // A write result and a watch event can arrive in either order: keep the newer.
-  if (entry.local && resource_version_of(*entry.local) > resource_version_of(object)) return;
+  // A write result and a watch event can arrive in either order: keep the newer. That holds
+  // across a delete too: a result about a state older than the deletion (a DELETE answered
+  // after the watch's DELETED, with finalizers the state before they were removed) would
+  // otherwise bring a deleted object back here, and that ghost hid a later re-creation of
+  // the name from this zone (found by the convergence property).
+  const std::uint64_t version = resource_version_of(object);
+  if (entry.local_deleted_rv > 0 && version <= entry.local_deleted_rv) return;
+  if (entry.local && resource_version_of(*entry.local) > version) return;
   entry.local = object;
+}
+
+void Replication::forget_local(Entry& entry, std::uint64_t deleted_rv) {
+  if (deleted_rv > 0 && entry.local && resource_version_of(*entry.local) > deleted_rv) {
+    return;  // re-created since
+  }
+  entry.local.reset();
+  entry.local_deleted_rv = std::max(entry.local_deleted_rv, deleted_rv);
 }
 
 void Replication::handle_result(Now now, const KubeResult& result) {
   const auto found = requests_.find(result.id);
   if (found == requests_.end()) return;
-  const auto entry_it = entries_.find(found->second);
+  const auto entry_it = entries_.find(found->second.key);
+  const KubeVerb verb = found->second.verb;
   requests_.erase(found);
   if (entry_it == entries_.end()) return;
   Entry& entry = entry_it->second;
@@ -589,6 +610,17 @@ void Replication::handle_result(Now now, const KubeResult& result) {
     case KubeOutcome::ok:
       entry.conflicts = 0;
       entry.backoff = Duration::zero();
+      if (verb == KubeVerb::remove) {
+        // A DELETE answers with the object's last state; unless finalizers hold it
+        // (deletionTimestamp set) the object is gone, not changed.
+        const bool held = result.object.is_object() && is_being_deleted(result.object);
+        if (held) {
+          update_local(entry, result.object);
+        } else {
+          forget_local(entry, resource_version_of(result.object));
+        }
+        break;
+      }
       // What we wrote is our cluster's state now: publish from it at once (a takeover claim
       // must reach the merge before reconcile compares again).
       if (result.object.is_object() && !result.object.empty()) {
@@ -718,7 +750,7 @@ void Replication::request(Entry& entry, KubeVerb verb, Json body) {
     request.uid = string_at(*entry.local, {"metadata", "uid"});
   }
   entry.inflight = request.id;
-  requests_[request.id] = {entry.kind, entry.namespace_name, entry.name};
+  requests_[request.id] = {{entry.kind, entry.namespace_name, entry.name}, verb};
   requests_out_.push_back(std::move(request));
   stats_.requests++;
 }

@@ -171,6 +171,9 @@ class Replication {
     bool retired = false;  // the winning owner part was withdrawn: delete local copies
     std::uint64_t retired_generation = 0;  // the generation it had
     std::optional<Json> local;
+    // The resourceVersion at which the local object was last seen deleted: a write result or
+    // a late event about an older state must not bring it back (0: never deleted here).
+    std::uint64_t local_deleted_rv = 0;
     std::optional<RequestId> inflight;
     std::uint32_t conflicts = 0;
     Duration backoff;
@@ -193,7 +196,8 @@ class Replication {
 
   void on_local_object(Now now, Entry& entry, const Json& object);
   void publish_local_changes(Entry& entry, bool force);
-  void on_local_delete(Now now, Entry& entry);
+  // The local object was deleted at resourceVersion `deleted_rv`.
+  void on_local_delete(Now now, Entry& entry, std::uint64_t deleted_rv);
   void publish_owner(Entry& entry, std::uint64_t generation, bool deleted, std::int64_t epoch,
                      const std::string& owner_zone, const Json& content);
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
@@ -205,6 +209,8 @@ class Replication {
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);
   void update_local(Entry& entry, const Json& object);
+  // Drops the local object unless it is newer than `deleted_rv`; remembers that version.
+  void forget_local(Entry& entry, std::uint64_t deleted_rv);
   void on_failure(Now now, Entry& entry, bool conflict);
   std::optional<ReplicatedObject> materialize(const Entry& entry) const;
   const Strategy& strategy(const Entry& entry) const { return *strategies_[entry.kind]; }
@@ -212,7 +218,11 @@ class Replication {
   ReplicationOptions options_;
   std::vector<std::unique_ptr<Strategy>> strategies_;
   std::map<EntryKey, Entry> entries_;
-  std::map<RequestId, EntryKey> requests_;
+  struct PendingRequest {
+    EntryKey key;
+    KubeVerb verb = KubeVerb::apply;
+  };
+  std::map<RequestId, PendingRequest> requests_;
   std::set<std::size_t> listed_kinds_;
   ZoneLiveness liveness_;
   std::uint64_t incarnation_ = 0;

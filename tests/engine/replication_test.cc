@@ -414,6 +414,64 @@ TEST_F(Three, ARestartedRunCarriesItsOlderDeleteIntoItsOwnLog) {
   EXPECT_TRUE(object->deleted);
 }
 
+// Found by the convergence property: the owner deletes its object, the user creates it again
+// and the controller crashes before it sees the creation. The restarted run knows nothing of
+// the delete and publishes the object as generation 1, the generation the delete retired; once
+// it learns of its older delete, the user's re-creation must still win everywhere.
+TEST_F(Three, ARecreationUnseenBeforeACrashWinsOverTheOlderDelete) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  world.remove(0, "default/app1");
+  world.sync_all();
+  ASSERT_EQ(local(world, 1), nullptr);
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(0).kube.put(KubeKind::resource(0), app("app1", "zone1", 1, {"zone1"}), unseen);
+  world.restart(0);
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    ASSERT_NE(local(world, zone), nullptr) << "zone" << zone + 1;
+    EXPECT_EQ(owner_of(*local(world, zone)), "zone1");
+  }
+}
+
+// Found by the convergence property. A replica's DELETE was held by its controller's finalizer
+// and answered (with the object marked for deletion) after the watch had already said DELETED.
+// Taking that answer as the local object left a ghost. Then the owner restarted without state
+// and, not knowing its own delete, published the user's re-creation as the same generation with
+// the same content: the replica compared it with its ghost, found nothing to do, and never
+// created it.
+TEST_F(Three, ADeleteAnsweredAfterItsWatchEventLeavesNoGhost) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  const Json before = *local(world, 1);
+  const std::uint64_t version = std::stoull(string_at(before, {"metadata", "resourceVersion"}));
+  world.remove(0, "default/app1");
+  Replication& replica = *world.zone(1).replication;
+  ASSERT_TRUE(replica.handle_operation(world.pool().back(), "zone1").ok());
+  replica.reconcile(world.now());
+  const auto request = replica.poll_request();
+  ASSERT_TRUE(request.has_value());
+  ASSERT_EQ(request->verb, KubeVerb::remove);
+  Json held = before;
+  held["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  held["metadata"]["resourceVersion"] = std::to_string(version + 1);
+  Json gone = held;
+  gone["metadata"]["resourceVersion"] = std::to_string(version + 2);
+  world.remove_silently(1, "default/app1");
+  replica.handle_watch(world.now(), {KubeKind::resource(0), WatchEventType::deleted, gone});
+  replica.handle_result(world.now(),
+                        {.id = request->id, .outcome = KubeOutcome::ok, .object = held});
+  world.sync_all();
+  ASSERT_EQ(local(world, 2), nullptr);
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(0).kube.put(KubeKind::resource(0), app("app1", "zone1", 1, {"zone1"}), unseen);
+  world.restart(0);
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_NE(local(world, zone), nullptr) << "zone" << zone + 1;
+  }
+}
+
 // Found with checkpoints: a restored node holds the mesh's state before its first list
 // returns. "No local object" then only means "not read yet"; writing would re-create what the
 // user deleted while the controller was down. Nothing is written until the kind is listed.

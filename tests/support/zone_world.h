@@ -44,6 +44,7 @@ class FakeKube {
         return {.id = request.id, .outcome = engine::KubeOutcome::conflict};
       }
       events.push_back({request.kind, engine::WatchEventType::deleted, existing->second});
+      result.object = existing->second;  // a DELETE answers with the object's last state
       objects_.erase(existing);
       return result;
     }
