@@ -7,9 +7,9 @@
 // fraction of it (docs/benchmarks.md reports the ratio).
 //
 // BM_SimSteady runs a whole scenario per iteration: N zones with 1-10 ms links, the
-// AnyApplication controller emulation in every zone (up to 50 zones; see steady_world), and a steady random
-// workload of user creates, updates and deletes, for 60 simulated seconds plus the checks'
-// liveness phase.
+// AnyApplication controller emulation in every zone (up to 50 zones; see steady_world), and a
+// steady random workload of user creates, updates and deletes, for 60 simulated seconds plus
+// the checks' liveness phase.
 #include <benchmark/benchmark.h>
 
 #include <chrono>

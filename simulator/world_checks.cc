@@ -159,6 +159,27 @@ void Impl::check_assertion(const Action& action) {
   }
 }
 
+// Every running zone's MeshPeer object for every other running zone, unless it says Ready;
+// with `first_only`, stops at the first.
+std::vector<std::string> Impl::peer_status_problems(bool first_only) const {
+  std::vector<std::string> problems;
+  const std::vector<const Zone*> zones = running_zones();
+  for (const Zone* observer : zones) {
+    for (const Zone* peer : zones) {
+      if (observer == peer) continue;
+      auto object =
+          observer->api->get({meshpeers, "mesh-system", peer->identity.public_key().hex()});
+      const std::string state =
+          object.ok() ? engine::string_at(object.value(), {"status", "status"}) : "(none)";
+      if (state == "Ready") continue;
+      problems.push_back(observer->name + " reports " + peer->name + " as " + state +
+                         " after the heal");
+      if (first_only) return problems;
+    }
+  }
+  return problems;
+}
+
 void Impl::final_checks() {
   const Checks& checks = scenario_.checks;
   if (checks.convergence && !result_.stats.converged_after) {
@@ -199,18 +220,8 @@ void Impl::final_checks() {
     }
   }
   if (checks.peer_status) {
-    for (const Zone* observer : zones) {
-      for (const Zone* peer : zones) {
-        if (observer == peer) continue;
-        auto object =
-            observer->api->get({meshpeers, "mesh-system", peer->identity.public_key().hex()});
-        const std::string state =
-            object.ok() ? engine::string_at(object.value(), {"status", "status"}) : "(none)";
-        if (state != "Ready") {
-          violation(Violation::Kind::liveness,
-                    observer->name + " reports " + peer->name + " as " + state + " after the heal");
-        }
-      }
+    for (const std::string& problem : peer_status_problems(false)) {
+      violation(Violation::Kind::liveness, problem);
     }
   }
   std::size_t names = std::max<std::size_t>(scenario_.random.objects, 1);

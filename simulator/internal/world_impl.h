@@ -140,6 +140,7 @@ class Impl {
   // --- checks (world_checks.cc) ---
   void check_assertion(const Action& action);
   std::optional<std::string> convergence_problem() const;
+  std::vector<std::string> peer_status_problems(bool first_only) const;
   void final_checks();
   void violation(Violation::Kind kind, const std::string& message);
   std::map<std::string, Json> replicated_view(const Zone& zone) const;
