@@ -414,6 +414,15 @@ TEST_F(Three, ARestartedRunCarriesItsOlderDeleteIntoItsOwnLog) {
   EXPECT_TRUE(object->deleted);
 }
 
+// The user creates app1 again in zone1 and zone1's controller crashes before it sees the
+// creation; it restarts without state and syncs with everyone.
+void recreate_unseen_then_restart_owner(ZoneWorld& world) {
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(0).kube.put(KubeKind::resource(0), app("app1", "zone1", 1, {"zone1"}), unseen);
+  world.restart(0);
+  world.sync_all();
+}
+
 // Found by the convergence property: the owner deletes its object, the user creates it again
 // and the controller crashes before it sees the creation. The restarted run knows nothing of
 // the delete and publishes the object as generation 1, the generation the delete retired; once
@@ -424,10 +433,7 @@ TEST_F(Three, ARecreationUnseenBeforeACrashWinsOverTheOlderDelete) {
   world.remove(0, "default/app1");
   world.sync_all();
   ASSERT_EQ(local(world, 1), nullptr);
-  std::vector<KubeWatchEvent> unseen;
-  world.zone(0).kube.put(KubeKind::resource(0), app("app1", "zone1", 1, {"zone1"}), unseen);
-  world.restart(0);
-  world.sync_all();
+  recreate_unseen_then_restart_owner(world);
   for (std::size_t zone = 0; zone < 3; zone++) {
     ASSERT_NE(local(world, zone), nullptr) << "zone" << zone + 1;
     EXPECT_EQ(owner_of(*local(world, zone)), "zone1");
@@ -463,10 +469,7 @@ TEST_F(Three, ADeleteAnsweredAfterItsWatchEventLeavesNoGhost) {
                         {.id = request->id, .outcome = KubeOutcome::ok, .object = held});
   world.sync_all();
   ASSERT_EQ(local(world, 2), nullptr);
-  std::vector<KubeWatchEvent> unseen;
-  world.zone(0).kube.put(KubeKind::resource(0), app("app1", "zone1", 1, {"zone1"}), unseen);
-  world.restart(0);
-  world.sync_all();
+  recreate_unseen_then_restart_owner(world);
   for (std::size_t zone = 0; zone < 3; zone++) {
     EXPECT_NE(local(world, zone), nullptr) << "zone" << zone + 1;
   }
