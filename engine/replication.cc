@@ -408,6 +408,25 @@ void Replication::carry_own_delete_forward(Entry& entry) {
   publish_owner(entry, version.generation, true, version.epoch, version.zone, best->content);
 }
 
+// The same for what we say about a live object: a run restored from a checkpoint holds its
+// older incarnation's parts and had no reason to say them again, so after two more restarts
+// those parts were evicted everywhere and a later fresh run never learned the object existed,
+// nor that its own cluster had deleted it (found by the convergence property). The current run
+// says its own parts again, once.
+void Replication::carry_own_parts_forward(Entry& entry) {
+  if (!ready() || !entry.local || entry.publications_pending > 0 || entry.inflight) return;
+  if (entry.carried_in == incarnation_) return;  // once per run: never a publishing loop
+  const auto owner = entry.owners.find(options_.own_key);
+  bool older = owner != entry.owners.end() && owner->second.version.incarnation < incarnation_;
+  if (const auto zone = entry.zones.find(options_.zone); zone != entry.zones.end()) {
+    const auto part = zone->second.find(options_.own_key);
+    older = older || (part != zone->second.end() && part->second.incarnation < incarnation_);
+  }
+  if (!older) return;
+  entry.carried_in = incarnation_;
+  publish_local_changes(entry, true);
+}
+
 void Replication::republish_own() {
   for (auto& [key, entry] : entries_) {
     if (entry.local) {
@@ -657,6 +676,7 @@ void Replication::reconcile(Now now) {
     consider_takeover(entry);
     tombstone_if_deleted_while_down(entry);
     carry_own_delete_forward(entry);
+    carry_own_parts_forward(entry);
     if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
     if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);

@@ -174,6 +174,8 @@ class Replication {
     // The resourceVersion at which the local object was last seen deleted: a write result or
     // a late event about an older state must not bring it back (0: never deleted here).
     std::uint64_t local_deleted_rv = 0;
+    // The incarnation in which carry_own_parts_forward last said our parts again.
+    std::uint64_t carried_in = 0;
     std::optional<RequestId> inflight;
     std::uint32_t conflicts = 0;
     Duration backoff;
@@ -203,6 +205,7 @@ class Replication {
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
   void tombstone_if_deleted_while_down(Entry& entry);
+  void carry_own_parts_forward(Entry& entry);
   void carry_own_delete_forward(Entry& entry);
   void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);
   void reconcile_entry(Now now, Entry& entry);
