@@ -41,6 +41,10 @@ inline constexpr std::size_t snapshot_entries_max = 100'000;
 // Logs (author, incarnation) kept per author: the newest ones; an older one is dropped when a
 // newer one arrives beyond this.
 inline constexpr std::size_t incarnations_per_author_max = 2;
+// A node that finds an incarnation of its own at least as new as its current one moves to
+// above + 1 + a random step below this (incarnations are wall-clock ms at start, so about a
+// minute): two amnesiac runs that saw the same older incarnation rarely pick the same one.
+inline constexpr std::uint64_t incarnation_move_spread_max = 65'536;
 
 // --- sync ---
 // One batch of operations sent in reply to a Heights message; the receiver asks again for

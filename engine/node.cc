@@ -303,10 +303,15 @@ void Node::on_incarnation_collision(Now now) {
 // Moves our log to the incarnation after `above` (the newest of ours seen anywhere).
 void Node::move_incarnation(Now now, std::uint64_t above) {
   MESH_ASSERT(above >= incarnation_);
+  // A random step rather than +1: two runs of ours that each learned only of the same older
+  // incarnation (the newer one's log sits behind a partition) would otherwise both pick
+  // above + 1 and fork each other's logs for good.
+  const std::uint64_t next = above + 1 + prng_.below(incarnation_move_spread_max);
+  MESH_ASSERT(next > above);
   emit(EventLevel::warn, "incarnation " + std::to_string(above) +
                              " of this node already exists (clock stepped back?); moving from " +
-                             std::to_string(incarnation_) + " to " + std::to_string(above + 1));
-  incarnation_ = above + 1;
+                             std::to_string(incarnation_) + " to " + std::to_string(next));
+  incarnation_ = next;
   membership_.set_incarnation(incarnation_);
   replication_.set_incarnation(incarnation_);
   snapshot_taken_ = false;
@@ -407,9 +412,13 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
   } else if (auto* operations = std::get_if<OperationsMessage>(&message)) {
     on_operations(now, connection, std::move(*operations));
   } else if (auto* liveness = std::get_if<LivenessMessage>(&message)) {
+    std::uint64_t own_incarnation_max = 0;
     for (const LivenessEntry& entry : liveness->entries) {
-      if (entry.peer == identity_.public_key()) on_own_incarnation(now, entry.incarnation);
+      if (entry.peer == identity_.public_key()) {
+        own_incarnation_max = std::max(own_incarnation_max, entry.incarnation);
+      }
     }
+    on_own_incarnation(now, own_incarnation_max);
     membership_.handle_liveness(now, liveness->entries);
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
@@ -425,9 +434,18 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
 // reply (which could ping-pong). A side asks explicitly only when a batch was cut short or an
 // operation arrived beyond a gap.
 void Node::on_heights(Now now, Connection& connection, const HeightsMessage& message) {
+  // Move past all our incarnations the peer holds at once: moving past them one by one would
+  // write a log under each of them on the way, forking the logs of earlier runs of ours
+  // (equivocation), which peers then refuse from us and we refuse from them.
+  std::uint64_t own_incarnation_max = 0;
   for (const LogHeight& theirs : message.entries) {
     if (theirs.log.author == identity_.public_key()) {
-      on_own_incarnation(now, theirs.log.incarnation);
+      own_incarnation_max = std::max(own_incarnation_max, theirs.log.incarnation);
+    }
+  }
+  on_own_incarnation(now, own_incarnation_max);
+  for (const LogHeight& theirs : message.entries) {
+    if (theirs.log.author == identity_.public_key()) {
       // A peer holding more of our current log than we ever wrote: an earlier run of ours
       // used this incarnation too.
       const auto ours = logs_.height(own_log());
@@ -451,10 +469,17 @@ void Node::on_heights(Now now, Connection& connection, const HeightsMessage& mes
 }
 
 void Node::on_operations(Now now, Connection& connection, OperationsMessage message) {
+  // As in on_heights: move past all our incarnations in the batch at once.
+  std::uint64_t own_incarnation_max = 0;
+  for (const Operation& operation : message.operations) {
+    if (operation.log().author == identity_.public_key()) {
+      own_incarnation_max = std::max(own_incarnation_max, operation.log().incarnation);
+    }
+  }
+  on_own_incarnation(now, own_incarnation_max);
   bool gap = false;
   for (Operation& operation : message.operations) {
     const LogId log = operation.log();
-    if (log.author == identity_.public_key()) on_own_incarnation(now, log.incarnation);
     const bool foreign_own = log == own_log();  // our current log, written elsewhere?
     const std::uint64_t seq = operation.seq();
     InsertResult result = logs_.insert(std::move(operation));

@@ -395,6 +395,58 @@ TEST(NodeRawPeer, RestrictedAdmissionRefusesUnknownKeys) {
 namespace mesh::engine {
 namespace {
 
+// Incarnations of the node's own key that a peer reports, as an earlier run of it would have
+// left them (the node under test is test_identity(1)).
+Bytes own_heights(const Node& node, std::initializer_list<std::uint64_t> incarnations) {
+  std::vector<LogHeight> entries;
+  for (const std::uint64_t incarnation : incarnations) {
+    entries.push_back({.log = {node.public_key(), incarnation}, .height = 3,
+                       .next_seq = 3});
+  }
+  Bytes message;
+  encode_heights(entries, message);
+  return message;
+}
+
+TEST(NodeRawPeer, OwnIncarnationsInOneHeightsMessageAreSkippedAtOnce) {
+  // Regression (convergence property, scenarios/regressions/incarnation-moves-past-all-seen):
+  // moving past our older runs' incarnations one entry at a time wrote a log under the
+  // second one on the way, forking that run's log; peers then refused ours and we theirs.
+  Node node = started_node();
+  const std::uint64_t started = node.incarnation();
+  RawPeer peer(node, 9, Instant::from_ns(2));
+  ASSERT_EQ(peer.session().state(), SessionState::established);
+  const std::uint64_t newer = started + 1'000'000;
+  const std::uint64_t newest = started + 2'000'000;
+  peer.send(own_heights(node, {newer, newest}));
+  EXPECT_GT(node.incarnation(), newest);
+  for (const LogId& log : node.logs().logs()) {
+    if (log.author != node.public_key()) continue;
+    const bool forks_a_seen_run = log.incarnation > started && log.incarnation <= newest;
+    EXPECT_FALSE(forks_a_seen_run) << "wrote under incarnation " << log.incarnation;
+  }
+}
+
+TEST(NodeRawPeer, TwoRunsThatSawTheSameOlderIncarnationMoveToDifferentOnes) {
+  // Two amnesiac runs that learned only of the same older run must not pick the same next
+  // incarnation: the random step in move_incarnation is what keeps their logs apart.
+  std::vector<std::uint64_t> moved;
+  for (const std::uint64_t seed : {1u, 2u}) {
+    Config config = TestNet::default_config(0);
+    config.rng_seed = seed;
+    Node node(config, test::test_identity(1));
+    node.handle_start(Now{Instant::from_ns(1), WallTime::from_unix_ms(1)});
+    while (node.poll_network()) {
+    }
+    RawPeer peer(node, 9, Instant::from_ns(2));
+    const std::uint64_t older_run = node.incarnation() + 1'000;
+    peer.send(own_heights(node, {older_run}));
+    EXPECT_GT(node.incarnation(), older_run);
+    moved.push_back(node.incarnation());
+  }
+  EXPECT_NE(moved[0], moved[1]);
+}
+
 TEST(Node, IdleNodeKeepsAdvancingPastTheSnapshotInterval) {
   // Regression: a due snapshot with nothing to compact left its deadline in the past, so
   // next_deadline() asked for an immediate wake-up forever (found by bench/mesh_bench.cc).
