@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git xxd openssl
   libsodium-dev libboost1.74-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev
   librapidcheck-dev libgtest-dev libgmock-dev libspdlog-dev libfmt-dev libcli11-dev
-  prometheus-cpp-dev libbenchmark-dev python3
+  prometheus-cpp-dev libbenchmark-dev libtcmalloc-minimal4 python3
 )
 
 missing=()
