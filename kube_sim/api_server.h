@@ -131,9 +131,18 @@ class ApiServer {
  private:
   using NamespacedName = std::pair<std::string, std::string>;  // (namespace, name)
 
+  // The fields of a stored object in one scope at one resourceVersion: the previous write
+  // collected them as its "after", so the next write in that scope need not collect its
+  // "before" again. Every write moves resourceVersion, so a stale cache is never used.
+  struct FieldsCache {
+    std::string resource_version;
+    FieldScope scope = FieldScope::object;
+    FieldValues fields;
+  };
   struct Stored {
     nlohmann::json object;   // as clients see it, managedFields rendered from `entries`
     ManagedEntries entries;  // field ownership
+    std::optional<FieldsCache> fields_cache;
   };
   using ObjectMap = std::map<NamespacedName, Stored>;
 
@@ -181,8 +190,10 @@ class ApiServer {
   ApiResult<nlohmann::json> commit_update(TypeState& state, ObjectMap::iterator found,
                                           nlohmann::json candidate, const FieldWriter& writer,
                                           FieldScope scope);
+  // `fields`: the candidate's fields in their scope, kept as the stored object's cache.
   ApiResult<nlohmann::json> commit_modify(TypeState& state, ObjectMap::iterator found,
-                                          nlohmann::json candidate, ManagedEntries entries);
+                                          nlohmann::json candidate, ManagedEntries entries,
+                                          std::optional<FieldsCache> fields = std::nullopt);
   ApiResult<void> take_injected_conflict(TypeState& state, const ObjectKey& key,
                                          ObjectMap::iterator found);
   DeleteOutcome delete_stored(TypeState& state, ObjectMap::iterator found);

@@ -166,7 +166,7 @@ ApiResult<json> ApiServer::create_object(const GroupVersionResource& resource,
   json object = new_object(type, body, metadata, name, ns);
   const FieldWriter writer = writer_for(options, Subresource::main);
   const auto fields =
-      collect_fields(scoped(object, scope_for(type, Subresource::main)), type.list_rules);
+      collect_scoped_fields(object, scope_for(type, Subresource::main), type.list_rules);
   if (!fields.ok()) return fail(invalid(type, name, "", fields.error()));
   ManagedEntries entries;
   record_update(entries, {}, fields.value(), writer);
@@ -362,18 +362,28 @@ ApiResult<json> ApiServer::commit_update(TypeState& state, ObjectMap::iterator f
                                          FieldScope scope) {
   const ResourceType& type = state.type;
   MESH_TRY_VOID(validate_object(type, candidate));
-  const auto before = collect_fields(scoped(found->second.object, scope), type.list_rules);
-  const auto after = collect_fields(scoped(candidate, scope), type.list_rules);
+  auto after = collect_scoped_fields(candidate, scope, type.list_rules);
   if (!after.ok()) return fail(invalid(type, found->first.second, "", after.error()));
-  // Stored objects were validated when written, so their fields always collect.
-  MESH_ASSERT(before.ok());
-  ManagedEntries entries = found->second.entries;
-  record_update(entries, before.value(), after.value(), writer);
-  return commit_modify(state, found, std::move(candidate), std::move(entries));
+  Stored& stored = found->second;
+  const std::string version = meta_string(stored.object, "resourceVersion");
+  const bool cached = stored.fields_cache.has_value() && stored.fields_cache->scope == scope &&
+                      stored.fields_cache->resource_version == version;
+  if (!cached) {
+    auto before = collect_scoped_fields(stored.object, scope, type.list_rules);
+    // Stored objects were validated when written, so their fields always collect.
+    MESH_ASSERT(before.ok());
+    stored.fields_cache = FieldsCache{version, scope, std::move(before).value()};
+  }
+  MESH_ASSERT(stored.fields_cache.has_value());
+  ManagedEntries entries = stored.entries;
+  record_update(entries, stored.fields_cache->fields, after.value(), writer);
+  return commit_modify(state, found, std::move(candidate), std::move(entries),
+                       FieldsCache{"", scope, std::move(after).value()});
 }
 
 ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator found,
-                                         json candidate, ManagedEntries entries) {
+                                         json candidate, ManagedEntries entries,
+                                         std::optional<FieldsCache> fields) {
   const ResourceType& type = state.type;
   Stored& stored = found->second;
   MESH_TRY_VOID(check_new_finalizers(type, stored.object, candidate));
@@ -396,6 +406,12 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
   json labels_before = labels_of(stored.object);
   stored.object = std::move(candidate);
   stored.entries = std::move(entries);
+  // What changed since the fields were collected (generation, managedFields, resourceVersion)
+  // is server metadata, which field sets do not track: they are the stored object's.
+  stored.fields_cache = std::move(fields);
+  if (stored.fields_cache.has_value()) {
+    stored.fields_cache->resource_version = meta_string(stored.object, "resourceVersion");
+  }
   record(state, WatchEventType::modified, stored.object, std::move(labels_before));
   return stored.object;
 }

@@ -293,7 +293,7 @@ Result<ApplyOutput, ApplyFailure> apply_configuration(const ApplyInput& input) {
   const FieldWriter& writer = input.writer;
   auto applied = collect_fields(input.configuration, input.rules);
   if (!applied.ok()) return fail(invalid_failure(applied.error()));
-  auto before = collect_fields(scoped(input.live, input.scope), input.rules);
+  auto before = collect_scoped_fields(input.live, input.scope, input.rules);
   if (!before.ok()) return fail(invalid_failure(before.error()));
   const std::size_t previous =
       find_entry(input.entries, writer.manager, ManagedOperation::apply, writer.status_subresource);
@@ -313,7 +313,7 @@ Result<ApplyOutput, ApplyFailure> apply_configuration(const ApplyInput& input) {
     kept.insert(applied_fields.begin(), applied_fields.end());
     remove_unapplied(output.object, removed, others, kept);
   }
-  auto after = collect_fields(scoped(output.object, input.scope), input.rules);
+  auto after = collect_scoped_fields(output.object, input.scope, input.rules);
   if (!after.ok()) return fail(invalid_failure(after.error()));
   const FieldDiff diff = diff_fields(before.value(), after.value());
   std::vector<FieldConflict> conflicts =

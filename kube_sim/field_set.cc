@@ -158,12 +158,12 @@ json scoped(const json& object, FieldScope scope) {
   return out;
 }
 
-Result<FieldValues, std::string> collect_fields(const json& object,
-                                                std::span<const ListRule> rules) {
+namespace {
+
+// The walk of collect_fields() from frames already on the stack.
+Result<FieldValues, std::string> collect_from(std::vector<Frame>& stack,
+                                              std::span<const ListRule> rules) {
   FieldValues fields;
-  if (!object.is_object()) return fail(std::string("the object must be a JSON object"));
-  std::vector<Frame> stack;
-  push_members(stack, object, {});
   while (!stack.empty()) {
     Frame frame = std::move(stack.back());
     stack.pop_back();
@@ -183,6 +183,42 @@ Result<FieldValues, std::string> collect_fields(const json& object,
     }
   }
   return fields;
+}
+
+}  // namespace
+
+Result<FieldValues, std::string> collect_fields(const json& object,
+                                                std::span<const ListRule> rules) {
+  if (!object.is_object()) return fail(std::string("the object must be a JSON object"));
+  std::vector<Frame> stack;
+  push_members(stack, object, {});
+  return collect_from(stack, rules);
+}
+
+// Walks the members scoped() would keep in place: a status write collects the fields of the
+// object before and after, and two filtered copies of it were a large share of that write.
+Result<FieldValues, std::string> collect_scoped_fields(const json& object, FieldScope scope,
+                                                       std::span<const ListRule> rules) {
+  std::vector<Frame> stack;
+  if (!object.is_object()) return collect_from(stack, rules);
+  for (const auto& [name, value] : object.items()) {
+    if (name == "apiVersion" || name == "kind") continue;
+    const bool status = name == "status";
+    if (status && scope == FieldScope::object_without_status) continue;
+    if (!status && scope == FieldScope::status) continue;
+    if (name != "metadata") {
+      stack.push_back({&value, FieldPath{"f:" + name}});
+      continue;
+    }
+    if (!value.is_object()) continue;
+    // In member order, as collect_fields() would push them: the first error found is the same.
+    for (const auto& [member, child] : value.items()) {
+      const bool tracked = std::find(std::begin(tracked_metadata), std::end(tracked_metadata),
+                                     member) != std::end(tracked_metadata);
+      if (tracked) stack.push_back({&child, FieldPath{"f:metadata", "f:" + member}});
+    }
+  }
+  return collect_from(stack, rules);
 }
 
 namespace {

@@ -43,6 +43,11 @@ nlohmann::json scoped(const nlohmann::json& object, FieldScope scope);
 Result<FieldValues, std::string> collect_fields(const nlohmann::json& object,
                                                 std::span<const ListRule> rules);
 
+// collect_fields(scoped(object, scope), rules), without building the scoped copy.
+Result<FieldValues, std::string> collect_scoped_fields(const nlohmann::json& object,
+                                                       FieldScope scope,
+                                                       std::span<const ListRule> rules);
+
 // What collect_fields() checks, without collecting: every list that has a rule is well formed.
 // Fails with the message collect_fields() gives. Only the members on the way to a rule's path
 // are visited, so validating a whole object (managedFields included) stays cheap.
