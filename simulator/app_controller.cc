@@ -472,7 +472,8 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
       return fail(WriteError::not_found, "the object is gone");
     }
     AppState& app = found->second;
-    const Json current = *app.cached;
+    // A borrow: nothing below refreshes the cache before the write is sent.
+    const Json& current = *app.cached;
     const AppDecodeResult decoded = decode_app(current);
     if (!decoded.ok()) {
       counters_.decode_failures++;
