@@ -279,14 +279,20 @@ void Replication::handle_author_zone(Now now, const PublicKey& author, const std
   unscanned_snapshots_.erase(unscanned);
 }
 
-// Objects here that the mesh says nothing about, whose declared owner is `owner_zone`, and
-// which that zone's newest snapshot does not list: every zone lost its mesh memory at once
-// (all restarted without state) while the owner deleted the object. After a grace period, in
-// which the rest of the owner's log can still arrive, they are deleted like retired objects.
+// Objects here whose declared owner is `owner_zone`, which that zone's newest snapshot does
+// not list, and about which the mesh says nothing newer than that snapshot's run: the owner
+// deleted the object while no store that will ever reach its new run remembered it. Either
+// every zone lost its mesh memory at once (all restarted without state), or only older runs
+// of the owner said it and their logs are being evicted everywhere (a store keeps two
+// incarnations per author, and the owner restarted twice without state while partitioned from
+// the zones that held the object; found by the convergence property). A new run lists its
+// cluster before its first snapshot, so an object it still holds would be listed. After a
+// grace period, in which the rest of the owner's log can still arrive, they are deleted like
+// retired objects.
 void Replication::find_orphans(Now now, const std::string& owner_zone,
                                const std::set<Digest>& live) {
   for (auto& [key, entry] : entries_) {
-    if (!entry.owners.empty() || !entry.local || entry.orphan_since) continue;
+    if (!entry.local || entry.orphan_since || !owner_parts_superseded(entry)) continue;
     if (declared_generation(*entry.local) == 0) continue;  // never came from the mesh
     if (strategy(entry).declared_owner(*entry.local, options_.zone) != owner_zone) continue;
     if (owner_zone == options_.zone) continue;
@@ -294,6 +300,14 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
     entry.orphan_since = now.monotonic;
     entry.dirty = true;
   }
+}
+
+bool Replication::owner_parts_superseded(const Entry& entry) const {
+  return std::all_of(entry.owners.begin(), entry.owners.end(), [&](const auto& owner) {
+    const auto newest = newest_incarnation_.find(owner.first);
+    return newest != newest_incarnation_.end() &&
+           owner.second.version.incarnation < newest->second;
+  });
 }
 
 void Replication::handle_liveness(Now now, const ZoneLiveness& liveness) {
@@ -685,12 +699,16 @@ void Replication::reconcile(Now now) {
 
 void Replication::reconcile_entry(Now now, Entry& entry) {
   entry.dirty = false;
-  if (entry.orphan_since && entry.owners.empty()) {
+  if (entry.orphan_since && !owner_parts_superseded(entry)) entry.orphan_since.reset();
+  if (entry.orphan_since) {
     if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
       entry.dirty = true;  // look again when the grace period ends
       entry.retry_at = *entry.orphan_since + options_.orphan_grace;
       return;
     }
+    // The superseded parts go too: no run of their author will say them again, and they
+    // would keep the object alive here alone.
+    entry.owners.clear();
     entry.retired = true;
     entry.retired_generation = declared_generation(*entry.local);
     entry.orphan_since.reset();

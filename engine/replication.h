@@ -185,7 +185,9 @@ class Replication {
     // reconcile (it would revert the local change we just published) nor takeover runs.
     std::uint32_t publications_pending = 0;
     std::optional<Instant> deleted_seen_at;  // when this node first saw it deleted
-    std::optional<Instant> orphan_since;     // its owner's newest snapshot does not list it
+    // Its owner's newest snapshot does not list it, and the mesh holds no owner part newer
+    // than that snapshot's incarnation (see find_orphans).
+    std::optional<Instant> orphan_since;
   };
   using EntryKey = std::tuple<std::size_t, std::string, std::string>;
 
@@ -208,6 +210,9 @@ class Replication {
   void carry_own_parts_forward(Entry& entry);
   void carry_own_delete_forward(Entry& entry);
   void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);
+  // Every owner part held for `entry` comes from an incarnation older than its author's
+  // newest snapshot (true when none is held).
+  bool owner_parts_superseded(const Entry& entry) const;
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);

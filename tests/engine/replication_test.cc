@@ -381,6 +381,39 @@ TEST_F(Three, OrphanIsFoundWhenTheOwnersZoneBecomesKnownAfterItsSnapshot) {
   EXPECT_EQ(local(world, 2), nullptr);
 }
 
+// Found by the convergence property: the owner's user deleted its object while its controller
+// was down, and the owner restarted twice without state, partitioned from the zone holding the
+// replica. Stores keep two incarnations per author, so the log with the owner part was evicted
+// everywhere once the new runs' logs arrived; zone3 alone still held that superseded part,
+// which kept its replica alive for good. The owner's new snapshot, which does not list the
+// object, makes it an orphan; a snapshot that lists it does not.
+// Whether zone3's replica survives the owner's first snapshot after a restart without state
+// (and the orphan grace), when zone3 holds only the owner's older run's owner part.
+bool replica_survives_owner_snapshot(ZoneWorld& world, bool deleted_while_down) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  EXPECT_NE(local(world, 2), nullptr);
+  if (deleted_while_down) world.remove_silently(0, "default/app1");
+  world.restart(0);
+  auto& owner = world.zone(0);
+  auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
+  EXPECT_TRUE(snapshot.ok());
+  if (!snapshot.ok()) return true;
+  world.zone(2).replication->handle_snapshot(world.now(), snapshot.value(), "zone1");
+  world.settle(2);
+  world.advance(Duration::from_seconds(11));  // past the orphan grace
+  world.settle(2);
+  return local(world, 2) != nullptr;
+}
+
+TEST_F(Three, ReplicaHeldOnlyByAnOlderRunsOwnerPartIsAnOrphan) {
+  EXPECT_FALSE(replica_survives_owner_snapshot(world, true));
+}
+
+TEST_F(Three, ReplicaListedInTheOwnersNewSnapshotIsNoOrphan) {
+  EXPECT_TRUE(replica_survives_owner_snapshot(world, false));
+}
+
 // Found by the convergence property: a zone deleted its object and then restarted quickly
 // several times. Stores keep only the newest incarnations of an author, so the log holding the
 // delete was dropped everywhere and a fresh store saw only the other zones' older live parts.
