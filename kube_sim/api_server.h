@@ -154,6 +154,9 @@ class ApiServer {
 
   // Admission and request shape.
   ApiResult<TypeState*> admit(Verb verb, const GroupVersionResource& resource);
+  // admit() plus the checks every write to one object makes: its key and its subresource.
+  ApiResult<TypeState*> admit_object_write(Verb verb, const ObjectKey& key,
+                                           Subresource subresource);
   TypeState* find_state(const GroupVersionResource& resource);
   const TypeState* find_state(const GroupVersionResource& resource) const;
   ApiResult<ObjectMap::iterator> find_object(TypeState& state, const ObjectKey& key);

@@ -261,12 +261,18 @@ ApiResult<void> ApiServer::ensure_namespace(const ResourceType& type,
   return {};
 }
 
+ApiResult<ApiServer::TypeState*> ApiServer::admit_object_write(Verb verb, const ObjectKey& key,
+                                                               Subresource subresource) {
+  MESH_TRY(TypeState * state, admit(verb, key.resource));
+  MESH_TRY_VOID(check_object_key(state->type, key));
+  MESH_TRY_VOID(check_subresource(state->type, subresource));
+  return state;
+}
+
 ApiResult<json> ApiServer::update_object(const ObjectKey& key, Subresource subresource,
                                          const json& body, const WriteOptions& options) {
-  MESH_TRY(TypeState * state, admit(Verb::update, key.resource));
+  MESH_TRY(TypeState * state, admit_object_write(Verb::update, key, subresource));
   const ResourceType& type = state->type;
-  MESH_TRY_VOID(check_object_key(type, key));
-  MESH_TRY_VOID(check_subresource(type, subresource));
   MESH_TRY(const json metadata, read_body(type, body, key.namespace_name));
   MESH_TRY_VOID(check_body_name(key, metadata));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
@@ -282,10 +288,8 @@ ApiResult<json> ApiServer::update_object(const ObjectKey& key, Subresource subre
 // change is taken from the stored object.
 ApiResult<json> ApiServer::merge_patch_object(const ObjectKey& key, Subresource subresource,
                                               const json& patch, const WriteOptions& options) {
-  MESH_TRY(TypeState * state, admit(Verb::patch, key.resource));
+  MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
-  MESH_TRY_VOID(check_object_key(type, key));
-  MESH_TRY_VOID(check_subresource(type, subresource));
   if (!patch.is_object()) return fail(bad_request("a merge patch must be a JSON object"));
   const auto shape = check_json_shape(patch);
   if (!shape.ok()) return fail(bad_request("malformed patch: " + shape.error()));
@@ -302,10 +306,8 @@ ApiResult<json> ApiServer::merge_patch_object(const ObjectKey& key, Subresource 
 
 ApiResult<json> ApiServer::apply_object(const ObjectKey& key, Subresource subresource,
                                         const json& body, const WriteOptions& options) {
-  MESH_TRY(TypeState * state, admit(Verb::patch, key.resource));
+  MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
-  MESH_TRY_VOID(check_object_key(type, key));
-  MESH_TRY_VOID(check_subresource(type, subresource));
   if (options.field_manager.empty()) {
     return fail(bad_request("PATCH " + type.qualified_resource() + " \"" + printable(key.name) +
                             "\": fieldManager is required for apply requests"));
