@@ -91,6 +91,22 @@ class Reader {
     }
     return value;
   }
+  // An optional count under `parent`: `target` keeps its default when the key is absent.
+  Status optional_count(const YAML::Node& parent, const char* name, const std::string& prefix,
+                        std::int64_t min, std::int64_t max, std::size_t& target) const {
+    if (!present(parent[name])) return {};
+    MESH_TRY(const std::int64_t value, integer(parent[name], prefix + "." + name, min, max));
+    MESH_ASSERT(value >= 0);
+    target = static_cast<std::size_t>(value);
+    return {};
+  }
+  // An optional number under `parent`, the same way.
+  Status optional_number(const YAML::Node& parent, const char* name, const std::string& prefix,
+                         double min, double max, double& target) const {
+    if (!present(parent[name])) return {};
+    MESH_TRY(target, number(parent[name], prefix + "." + name, min, max));
+    return {};
+  }
   Result<bool, ScenarioFailure> boolean(const YAML::Node& node, const std::string& key) const {
     if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
       return node.Scalar() == "true";
@@ -262,11 +278,8 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
       MESH_TRY(*field.target, duration(node[field.name], std::string("engine.") + field.name));
     }
   }
-  if (present(node["connections_target"])) {
-    MESH_TRY(const std::int64_t target,
-             integer(node["connections_target"], "engine.connections_target", 1, 512));
-    engine.connections_target = static_cast<std::size_t>(target);
-  }
+  MESH_TRY_VOID(
+      optional_count(node, "connections_target", "engine", 1, 512, engine.connections_target));
   if (present(node["checkpoint_interval"])) {
     MESH_TRY(engine.checkpoint_interval,
              duration(node["checkpoint_interval"], "engine.checkpoint_interval"));
@@ -277,11 +290,8 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
   if (present(node["meshpeers"])) {
     MESH_TRY(engine.meshpeers, boolean(node["meshpeers"], "engine.meshpeers"));
   }
-  if (present(node["snapshot_max_log"])) {
-    MESH_TRY(const std::int64_t max_log,
-             integer(node["snapshot_max_log"], "engine.snapshot_max_log", 2, 1'000'000));
-    engine.snapshot_max_log = static_cast<std::size_t>(max_log);
-  }
+  MESH_TRY_VOID(
+      optional_count(node, "snapshot_max_log", "engine", 2, 1'000'000, engine.snapshot_max_log));
   return {};
 }
 
@@ -292,30 +302,16 @@ Status Reader::workload(const YAML::Node& node, RandomWorkload& random) const {
   MESH_TRY_VOID(known(r, "workload.random",
                       {"operations_per_second", "objects", "delete_fraction", "update_fraction",
                        "object_size", "stop_at"}));
-  if (present(r["operations_per_second"])) {
-    MESH_TRY(random.operations_per_second,
-             number(r["operations_per_second"], "workload.random.operations_per_second", 0, 1e4));
-  }
-  if (present(r["objects"])) {
-    MESH_TRY(const std::int64_t objects,
-             integer(r["objects"], "workload.random.objects", 1, 100'000));
-    random.objects = static_cast<std::size_t>(objects);
-  }
-  if (present(r["delete_fraction"])) {
-    MESH_TRY(random.delete_fraction,
-             number(r["delete_fraction"], "workload.random.delete_fraction", 0, 1));
-  }
-  if (present(r["update_fraction"])) {
-    MESH_TRY(random.update_fraction,
-             number(r["update_fraction"], "workload.random.update_fraction", 0, 1));
-  }
-  if (present(r["object_size"])) {
-    MESH_TRY(const std::int64_t size,
-             integer(r["object_size"], "workload.random.object_size", 0, 1'400'000));
-    random.object_size_bytes = static_cast<std::size_t>(size);
-  }
+  const std::string prefix = "workload.random";
+  MESH_TRY_VOID(optional_number(r, "operations_per_second", prefix, 0, 1e4,
+                                random.operations_per_second));
+  MESH_TRY_VOID(optional_count(r, "objects", prefix, 1, 100'000, random.objects));
+  MESH_TRY_VOID(optional_number(r, "delete_fraction", prefix, 0, 1, random.delete_fraction));
+  MESH_TRY_VOID(optional_number(r, "update_fraction", prefix, 0, 1, random.update_fraction));
+  MESH_TRY_VOID(
+      optional_count(r, "object_size", prefix, 0, 1'400'000, random.object_size_bytes));
   if (present(r["stop_at"])) {
-    MESH_TRY(random.stop_at, duration(r["stop_at"], "workload.stop_at"));
+    MESH_TRY(random.stop_at, duration(r["stop_at"], prefix + ".stop_at"));
   }
   return {};
 }
