@@ -70,7 +70,11 @@ Result<std::size_t, std::string> Node::restore(Now now, ByteView bytes) {
     }
   }
   if (own_newest >= incarnation_) {
-    incarnation_ = own_newest + 1;
+    // A random step, as in move_incarnation: two runs restored from the same checkpoint (the
+    // first crashed before saving its own) would otherwise both write under own_newest + 1,
+    // with equal heights, so neither the peers nor the second run could tell the logs apart
+    // (found by the convergence property).
+    incarnation_ = own_newest + 1 + prng_.below(incarnation_move_spread_max);
     membership_.set_incarnation(incarnation_);
     replication_.set_incarnation(incarnation_);
   }

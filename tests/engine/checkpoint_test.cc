@@ -60,6 +60,25 @@ TEST_F(Pair, ARestoredNodeHoldsEveryLogItKnewAndStartsANewerIncarnation) {
   EXPECT_EQ(restarted.own_log().incarnation, restarted.incarnation());
 }
 
+// Regression (convergence property, scenarios/regressions/two-restores-of-one-checkpoint):
+// the clock stepped back, and two runs restored the same checkpoint (the first crashed before
+// saving its own). Both took saved + 1, wrote logs of equal height under it, and the second
+// run's later operations were refused everywhere for a backlink that did not match.
+TEST_F(Pair, TwoRunsRestoredFromOneCheckpointStartDifferentIncarnations) {
+  const Bytes saved = net.node(1).checkpoint();
+  std::vector<std::uint64_t> incarnations;
+  for (const std::uint64_t rng_seed : {1u, 2u}) {
+    Config config = TestNet::default_config(1);
+    config.incarnation = 1;  // the clock stepped back
+    config.rng_seed = rng_seed;
+    Node restarted(config, net.identity(1));
+    ASSERT_TRUE(restarted.restore(start, saved).ok());
+    EXPECT_GT(restarted.incarnation(), net.node(1).incarnation());
+    incarnations.push_back(restarted.incarnation());
+  }
+  EXPECT_NE(incarnations[0], incarnations[1]);
+}
+
 TEST_F(Pair, ForeignAndDamagedCheckpointsAreRefusedWithAReason) {
   const Bytes saved = net.node(1).checkpoint();
   // Another node's key.
