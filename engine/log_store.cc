@@ -307,14 +307,17 @@ const Operation* LogStore::find(const LogId& log, std::uint64_t seq) const {
 std::vector<LogHeight> LogStore::heights() const {
   std::vector<LogHeight> out;
   out.reserve(logs_.size());
-  for (const auto& [id, log] : logs_) out.push_back({id, height_of(log), log.next_seq});
+  for (const auto& [id, log] : logs_) {
+    out.push_back({id, height_of(log), log.next_seq, log.last_hash.value_or(Digest{})});
+  }
   return out;
 }
 
 std::optional<LogHeight> LogStore::height(const LogId& id) const {
   const auto found = logs_.find(id);
   if (found == logs_.end()) return std::nullopt;
-  return LogHeight{id, height_of(found->second), found->second.next_seq};
+  return LogHeight{id, height_of(found->second), found->second.next_seq,
+                   found->second.last_hash.value_or(Digest{})};
 }
 
 LogStore::Missing LogStore::missing_for(const LogId& id, const LogHeight& theirs,

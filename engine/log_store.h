@@ -33,6 +33,9 @@ struct LogHeight {
   LogId log;
   std::uint64_t height = 0;
   std::uint64_t next_seq = 0;
+  // Hash of the operation at next_seq - 1 (zero when next_seq is 0): two holders of one log
+  // at one next_seq with different heads hold forks of it.
+  Digest head{};
   auto operator<=>(const LogHeight&) const = default;
 };
 

@@ -323,6 +323,19 @@ void Node::move_incarnation(Now now, std::uint64_t above) {
   replication_.republish_own();
 }
 
+// A peer's report of our current log that this run did not write: more operations than we
+// wrote, or a different operation at a position we hold (compacted positions cannot tell).
+bool Node::forks_own_log(const LogHeight& theirs) const {
+  MESH_ASSERT(theirs.log == own_log());
+  const auto ours = logs_.height(own_log());
+  if (!ours) return theirs.next_seq > 0;
+  if (theirs.next_seq > ours->next_seq) return true;
+  if (theirs.next_seq == 0) return false;
+  if (theirs.next_seq == ours->next_seq) return theirs.head != ours->head;
+  const Operation* held = logs_.find(own_log(), theirs.next_seq - 1);
+  return held != nullptr && held->hash() != theirs.head;
+}
+
 // The newest incarnation of ours any log store here holds.
 std::uint64_t Node::highest_own_incarnation_seen() const {
   std::uint64_t highest = incarnation_;
@@ -449,19 +462,15 @@ void Node::on_heights(Now now, Connection& connection, const HeightsMessage& mes
   }
   on_own_incarnation(now, own_incarnation_max);
   for (const LogHeight& theirs : message.entries) {
-    if (theirs.log.author == identity_.public_key()) {
-      // A peer holding more of our current log than we ever wrote: an earlier run of ours
-      // used this incarnation too.
-      const auto ours = logs_.height(own_log());
-      if (theirs.log.incarnation == incarnation_ && ours && theirs.next_seq > ours->next_seq) {
-        on_incarnation_collision(now);
-      }
-    }
+    // An earlier run of ours used this incarnation too (a checkpoint restored twice, a clock
+    // stepped back): move on, or every peer holding that run's log refuses ours.
+    if (theirs.log == own_log() && forks_own_log(theirs)) on_incarnation_collision(now);
     LogHeight& known = connection.remote[theirs.log];
     known.log = theirs.log;
     // Heights only grow, except when the peer restarted without its state; trust the report.
     known.height = theirs.height;
     known.next_seq = theirs.next_seq;
+    known.head = theirs.head;
   }
   for (const LogHeight& ours : logs_.heights()) {
     const auto theirs = connection.remote.find(ours.log);

@@ -196,6 +196,7 @@ class Node {
   void publish_record(Now now);
   void on_own_incarnation(Now now, std::uint64_t incarnation);
   std::uint64_t highest_own_incarnation_seen() const;
+  bool forks_own_log(const LogHeight& theirs) const;
   void on_incarnation_collision(Now now);
   void move_incarnation(Now now, std::uint64_t above);
   void on_operations(Now now, Connection& connection, OperationsMessage message);

@@ -12,7 +12,7 @@ using internal::CodecFailure;
 using internal::Reader;
 using internal::Writer;
 
-constexpr std::size_t height_entry_size = public_key_size + 8 + 8 + 8;
+constexpr std::size_t height_entry_size = public_key_size + 8 + 8 + 8 + digest_size;
 constexpr std::size_t liveness_entry_size = public_key_size + 8 + 8;
 constexpr std::size_t goodbye_detail_size_max = 1024;
 // Smallest possible encoded operation: fixed header without backlink, empty payload.
@@ -44,8 +44,12 @@ Result<HeightsMessage, CodecFailure> decode_heights(Reader& reader) {
     MESH_TRY(entry.log.incarnation, reader.u64("heights incarnation"));
     MESH_TRY(entry.height, reader.u64("heights height"));
     MESH_TRY(entry.next_seq, reader.u64("heights next_seq"));
+    MESH_TRY(entry.head.bytes, reader.fixed<digest_size>("heights head"));
     if (entry.height > entry.next_seq) {
       return fail(CodecError::invalid, "heights: height above next_seq");
+    }
+    if (entry.next_seq == 0 && entry.head != Digest{}) {
+      return fail(CodecError::invalid, "heights: a head for an empty log");
     }
   }
   return message;
@@ -114,6 +118,7 @@ void encode_heights(const std::vector<LogHeight>& entries, Bytes& out) {
     writer.u64(entry.log.incarnation);
     writer.u64(entry.height);
     writer.u64(entry.next_seq);
+    writer.fixed(entry.head.bytes);
   }
 }
 

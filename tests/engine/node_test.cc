@@ -447,6 +447,27 @@ TEST(NodeRawPeer, TwoRunsThatSawTheSameOlderIncarnationMoveToDifferentOnes) {
   EXPECT_NE(moved[0], moved[1]);
 }
 
+TEST(NodeRawPeer, ForkOfTheCurrentLogAtEqualHeightMovesTheIncarnation) {
+  // Another run of this node wrote as many operations under the same incarnation (two restores
+  // of one checkpoint): only the head hash tells the logs apart. Without moving on, every peer
+  // holding the other run's log would refuse this run's next operation (backlink mismatch).
+  for (const bool forked : {false, true}) {
+    SCOPED_TRACE(forked ? "forked" : "same log");
+    Node node = started_node();
+    const std::uint64_t started = node.incarnation();
+    RawPeer peer(node, 9, Instant::from_ns(2));
+    const auto ours = node.logs().height(node.own_log());
+    ASSERT_TRUE(ours.has_value());
+    ASSERT_GT(ours->next_seq, 0u);
+    LogHeight theirs = *ours;
+    if (forked) theirs.head.bytes[0] ^= 0x01;
+    Bytes message;
+    encode_heights({theirs}, message);
+    peer.send(message);
+    EXPECT_EQ(node.incarnation() != started, forked);
+  }
+}
+
 TEST(Node, IdleNodeKeepsAdvancingPastTheSnapshotInterval) {
   // Regression: a due snapshot with nothing to compact left its deadline in the past, so
   // next_deadline() asked for an immediate wake-up forever (found by bench/mesh_bench.cc).

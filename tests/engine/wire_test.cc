@@ -68,17 +68,36 @@ TEST(Wire, TrailingBytesAreRejected) {
   EXPECT_EQ(decode_message(bytes).error().code, WireError::invalid);
 }
 
-TEST(Wire, HeightAboveNextSeqIsInvalid) {
-  const HeightsMessage message{{{{key(1), 5}, 10, 9}}};
-  Bytes bytes;
-  // Encode by hand: encode_heights asserts the invariant for our own messages.
-  bytes = {1, 1, 1, 0, 0, 0};
+// One heights entry encoded by hand: encode_heights asserts the invariants for our own
+// messages, so a peer's broken ones must be built byte by byte.
+Bytes heights_entry_bytes(std::uint64_t height, std::uint64_t next_seq, std::uint8_t head_byte) {
+  Bytes bytes = {1, 1, 1, 0, 0, 0};
   bytes.insert(bytes.end(), 32, 1);
-  for (std::uint64_t value : {std::uint64_t{5}, std::uint64_t{10}, std::uint64_t{9}}) {
+  for (const std::uint64_t value : {std::uint64_t{5}, height, next_seq}) {
     for (int i = 0; i < 8; i++) bytes.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
   }
-  (void)message;
-  EXPECT_EQ(decode_message(bytes).error().code, WireError::invalid);
+  bytes.insert(bytes.end(), 32, head_byte);
+  return bytes;
+}
+
+TEST(Wire, HeightAboveNextSeqIsInvalid) {
+  EXPECT_TRUE(decode_message(heights_entry_bytes(9, 10, 7)).ok());
+  EXPECT_EQ(decode_message(heights_entry_bytes(10, 9, 7)).error().code, WireError::invalid);
+}
+
+TEST(Wire, HeadOfAnEmptyLogIsInvalid) {
+  EXPECT_TRUE(decode_message(heights_entry_bytes(0, 0, 0)).ok());
+  EXPECT_EQ(decode_message(heights_entry_bytes(0, 0, 7)).error().code, WireError::invalid);
+}
+
+TEST(Wire, HeightsCarryTheHeadHash) {
+  LogHeight entry{.log = {key(1), 5}, .height = 2, .next_seq = 3};
+  entry.head.bytes.fill(0xab);
+  Bytes bytes;
+  encode_heights({entry}, bytes);
+  const auto decoded = decode_message(bytes);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(std::get<HeightsMessage>(decoded.value()).entries, std::vector<LogHeight>{entry});
 }
 
 RC_GTEST_PROP(Wire, DecodeOfArbitraryBytesNeverCrashes, (const std::vector<std::uint8_t>& bytes)) {
