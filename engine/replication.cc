@@ -196,7 +196,8 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
   if (payload.owner_part) {
     const auto existing = entry.owners.find(author);
     if (existing != entry.owners.end() &&
-        !newer(existing->second.version.incarnation, existing->second.version.seq)) {
+        !newer(existing->second.version.incarnation, existing->second.version.seq) &&
+        !outdates_own_statement(entry, author, existing->second.version, payload.generation)) {
       return {};
     }
     entry.orphan_since.reset();
@@ -218,6 +219,18 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
   entry.dirty = true;
   consider_takeover(entry);
   return {};
+}
+
+// An earlier run of ours said a newer generation than this run's statement, and our cluster
+// does not hold the object: this run's statement came from a stale checkpoint (carried
+// forward), and the run in between, which saved none, had re-created the object. Taking the
+// earlier run's part lets tombstone_if_deleted_while_down say the delete at that generation;
+// otherwise the re-creation stayed in the zones that had it (found by the convergence
+// property). With the object in our cluster, our statement is what we observe, and it stays.
+bool Replication::outdates_own_statement(const Entry& entry, const PublicKey& author,
+                                         const OwnerVersion& held,
+                                         std::uint64_t generation) const {
+  return author == options_.own_key && !entry.local && generation > held.generation;
 }
 
 void Replication::handle_snapshot(Now now, const Operation& snapshot,

@@ -207,6 +207,8 @@ class Replication {
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
   void tombstone_if_deleted_while_down(Entry& entry);
+  bool outdates_own_statement(const Entry& entry, const PublicKey& author,
+                              const OwnerVersion& held, std::uint64_t generation) const;
   void carry_own_parts_forward(Entry& entry);
   void carry_own_delete_forward(Entry& entry);
   void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);

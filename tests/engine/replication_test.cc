@@ -473,6 +473,37 @@ TEST_F(Three, ARecreationUnseenBeforeACrashWinsOverTheOlderDelete) {
   }
 }
 
+// Found by the convergence property. Run 1 of zone1 deletes app1 (its checkpoint holds that
+// delete); run 2, which never saves a checkpoint, re-creates it as generation 2; zone1 crashes,
+// its user deletes the object, and run 3 restores run 1's checkpoint and carries its old delete
+// forward before it hears of run 2. Run 2's part then came from an older incarnation and was
+// dropped, so nobody said the new delete and zone2 kept generation 2 for good.
+TEST_F(Three, ARunRestoredFromAStaleCheckpointDeletesWhatTheRunBeforeItRecreated) {
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  world.remove(0, "default/app1");
+  world.sync_all();
+  const std::size_t checkpoint_end = world.pool().size();  // run 1's operations
+  world.restart(0);                                        // run 2
+  world.sync_all();
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  const std::size_t run2_end = world.pool().size();
+  world.remove_silently(0, "default/app1");
+  world.restart(0);  // run 3, restored from run 1's checkpoint
+  for (std::size_t index = 0; index < checkpoint_end; index++) {
+    world.deliver(world.pool()[index], 0);
+  }
+  for (std::size_t index = checkpoint_end; index < run2_end; index++) {
+    world.deliver(world.pool()[index], 0);
+  }
+  world.sync_all();
+  for (std::size_t zone = 0; zone < 3; zone++) {
+    EXPECT_EQ(local(world, zone), nullptr) << "zone" << zone + 1;
+  }
+}
+
 // Found by the convergence property. A replica's DELETE was held by its controller's finalizer
 // and answered (with the object marked for deletion) after the watch had already said DELETED.
 // Taking that answer as the local object left a ghost. Then the owner restarted without state
