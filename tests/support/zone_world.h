@@ -149,7 +149,12 @@ class ZoneWorld {
 
   // Restarts a zone without state: a new incarnation, an empty store, a fresh replication
   // that relists what its API server still holds.
-  void restart(std::size_t index) {
+  void restart(std::size_t index) { restart_restored(index, {}); }
+
+  // Restarts a zone from a checkpoint that held `restored` (operations of any author, in an
+  // order a store accepts): like Node::restore, they are merged before the relist, under a new
+  // incarnation.
+  void restart_restored(std::size_t index, const std::vector<engine::Operation>& restored) {
     Zone& z = zone(index);
     z.incarnation += 100;
     z.store = engine::LogStore();
@@ -158,6 +163,14 @@ class ZoneWorld {
                                    .resources = resources_,
                                    .own_key = z.identity.public_key(),
                                    .incarnation = z.incarnation});
+    for (const engine::Operation& op : restored) {
+      const std::string author_zone = zone_of(op.log().author);
+      if (op.kind() == engine::OperationKind::snapshot) {
+        z.replication->handle_snapshot(now(), op, author_zone);
+      } else {
+        (void)z.replication->handle_operation(op, author_zone);
+      }
+    }
     for (std::size_t kind = 0; kind < resources_.size(); kind++) {
       std::vector<Json> objects;
       for (const auto& [key, object] : z.kube.objects()) objects.push_back(object);
