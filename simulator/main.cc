@@ -2,6 +2,7 @@
 //
 //   mesh-sim run SCENARIO [--seed N] [--trace FILE] [--report FILE.json]
 //                [--timeline FILE.html|FILE.svg] [--no-determinism-check]
+//                [--trace-messages]
 //   mesh-sim swarm --seeds N [--from S] [--out DIR] [--determinism-every K]
 //   mesh-sim version
 //
@@ -37,6 +38,7 @@ struct RunArguments {
   std::string scenario;
   std::optional<std::uint64_t> seed;
   std::string trace;
+  bool trace_messages = false;
   std::string report;
   std::string timeline;
   bool no_determinism_check = false;
@@ -106,6 +108,7 @@ int command_run(const RunArguments& arguments) {
   RunOptions options;
   options.seed = arguments.seed.value_or(default_seed(scenario));
   options.break_merge_rule = arguments.break_merge_rule;
+  options.trace_messages = arguments.trace_messages;
   std::cout << "scenario " << arguments.scenario << "  seed " << options.seed << "\n";
   std::ofstream trace_file;
   if (!arguments.trace.empty()) {
@@ -204,6 +207,9 @@ int main(int argc, char** argv) {
   run_command->add_option("scenario", run.scenario, "Scenario YAML file")->required();
   run_command->add_option("--seed", run.seed, "Seed (default: the file's, else from its name)");
   run_command->add_option("--trace", run.trace, "Write one line per event to FILE");
+  run_command->add_flag("--trace-messages", run.trace_messages,
+                        "With --trace: also every protocol message sent and received")
+      ->needs(run_command->get_option("--trace"));
   run_command->add_option("--report", run.report, "Write a JSON report to FILE");
   run_command->add_option("--timeline", run.timeline, "Write the timeline (.html or .svg)");
   run_command->add_flag("--no-determinism-check", run.no_determinism_check,

@@ -71,6 +71,9 @@ struct RunResult {
 struct RunOptions {
   std::uint64_t seed = 0;
   std::ostream* trace = nullptr;  // one line per event when set
+  // With `trace`: every protocol message each node sends and receives, as debug lines (not
+  // part of the trace hash, so the run and its hash are the same with or without them).
+  bool trace_messages = false;
   bool record_timeline = true;
   // Test-only: break one merge rule in every zone (see docs/testing.md). Never set in
   // production code paths.

@@ -121,6 +121,7 @@ engine::Config Impl::node_config(const Zone& zone) const {
   engine::Config config;
   config.zone = zone.name;
   config.network_id = "mesh-sim";
+  config.trace_messages = options_.trace_messages && options_.trace != nullptr;
   config.incarnation = static_cast<std::uint64_t>(now_of(zone).wall.unix_ms());
   config.rng_seed = mix(options_.seed, 4 + zone.index, zone.restarts);
   const std::uint64_t key_seed = mix(options_.seed, 5 + zone.index, zone.restarts);
