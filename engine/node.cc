@@ -227,10 +227,12 @@ Result<std::uint64_t, OperationFailure> Node::publish(Now now, const Digest& key
   return operation.seq();
 }
 
-void Node::handle_kube_watch(Now now, const KubeWatchEvent& event) {
+void Node::handle_kube_watch(Now now, KubeWatchEvent event) {
   if (phase_ != Phase::running) return;
   note_input(now);
-  if (event.kind.index < config_.resources.size()) replication_.handle_watch(now, event);
+  if (event.kind.index < config_.resources.size()) {
+    replication_.handle_watch(now, std::move(event));
+  }
   flush(now);
 }
 

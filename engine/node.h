@@ -134,7 +134,8 @@ class Node {
   void handle_timeout(Now now);
   // Authors a data operation in our own log and spreads it.
   Result<std::uint64_t, OperationFailure> publish(Now now, const Digest& key, Bytes payload);
-  void handle_kube_watch(Now now, const KubeWatchEvent& event);
+  // Takes the event by value: the object becomes the node's local state (move it in).
+  void handle_kube_watch(Now now, KubeWatchEvent event);
   void handle_kube_relist(Now now, const KubeRelist& relist);
   void handle_kube_result(Now now, const KubeResult& result);
 

@@ -187,6 +187,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
                            payload.namespace_name, payload.name);
   if (payload.zone == options_.zone && entry.publications_pending > 0) {
     entry.publications_pending--;
+    entry.checks_due = true;  // the checks wait for our publications to merge back
   }
   const PublicKey& author = operation.log().author;
   const auto newer = [&](std::uint64_t incarnation, std::uint64_t seq) {
@@ -217,6 +218,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
                       operation.key(),    std::move(payload.content)};
   }
   entry.dirty = true;
+  entry.checks_due = true;
   consider_takeover(entry);
   return {};
 }
@@ -266,6 +268,7 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
       const std::uint64_t generation = owner->second.version.generation;
       entry.owners.erase(owner);
       entry.dirty = true;
+      entry.checks_due = true;
       if (entry.owners.empty()) {
         entry.retired = true;
         entry.retired_generation = generation;
@@ -277,6 +280,7 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
           withdrawn(part->second.incarnation, part->second.seq, part->second.key)) {
         by_author.erase(part);
         entry.dirty = true;
+        entry.checks_due = true;
       }
     }
   }
@@ -312,6 +316,7 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
     if (live.count(part_key(entry, "owner")) != 0) continue;
     entry.orphan_since = now.monotonic;
     entry.dirty = true;
+    entry.checks_due = true;
   }
 }
 
@@ -326,7 +331,10 @@ bool Replication::owner_parts_superseded(const Entry& entry) const {
 void Replication::handle_liveness(Now now, const ZoneLiveness& liveness) {
   (void)now;
   liveness_ = liveness;
-  for (auto& [key, entry] : entries_) consider_takeover(entry);
+  for (auto& [key, entry] : entries_) {
+    entry.checks_due = true;
+    consider_takeover(entry);
+  }
 }
 
 void Replication::handle_liveness_changes(
@@ -349,7 +357,10 @@ void Replication::handle_liveness_changes(
     }
   }
   if (!changed) return;
-  for (auto& [key, entry] : entries_) consider_takeover(entry);
+  for (auto& [key, entry] : entries_) {
+    entry.checks_due = true;
+    consider_takeover(entry);
+  }
 }
 
 // Takeover: when the owner zone is Unavailable, the first alive placement zone (else the first
@@ -514,7 +525,7 @@ Replication::Entry& Replication::entry_for(std::size_t kind, const std::string& 
 // ------------------------------------------------------------------------------------------
 // Local Kubernetes
 
-void Replication::handle_watch(Now now, const KubeWatchEvent& event) {
+void Replication::handle_watch(Now now, KubeWatchEvent event) {
   MESH_ASSERT(event.kind.index < options_.resources.size());
   const std::string namespace_name = string_at(event.object, {"metadata", "namespace"});
   const std::string name = string_at(event.object, {"metadata", "name"});
@@ -523,7 +534,7 @@ void Replication::handle_watch(Now now, const KubeWatchEvent& event) {
   if (event.type == WatchEventType::deleted) {
     on_local_delete(now, entry, resource_version_of(event.object));
   } else {
-    on_local_object(now, entry, event.object);
+    on_local_object(now, entry, std::move(event.object));
   }
 }
 
@@ -536,7 +547,7 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
     const std::string name = string_at(object, {"metadata", "name"});
     if (name.empty()) continue;
     present.insert({namespace_name, name});
-    on_local_object(now, entry_for(kind, namespace_name, name), object);
+    on_local_object(now, entry_for(kind, namespace_name, name), Json(object));
   }
   // Objects deleted while the watch was down are deletes too (the seed never sent them).
   for (auto& [key, entry] : entries_) {
@@ -546,13 +557,15 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
     }
   }
   listed_kinds_.insert(kind);
+  for (auto& [key, entry] : entries_) entry.checks_due = true;  // they wait for ready()
 }
 
 // A local object appeared or changed: publish the parts this zone owns that changed.
-void Replication::on_local_object(Now now, Entry& entry, const Json& object) {
+void Replication::on_local_object(Now now, Entry& entry, Json object) {
   (void)now;
-  update_local(entry, object);
+  update_local(entry, std::move(object));
   entry.dirty = true;
+  entry.checks_due = true;
   if (!entry.local) return;  // a state older than the object's deletion here
   publish_local_changes(entry, false);
 }
@@ -616,13 +629,14 @@ void Replication::on_local_delete(Now now, Entry& entry, std::uint64_t deleted_r
   if (deleted_rv > 0 && entry.local && resource_version_of(*entry.local) > deleted_rv) return;
   forget_local(entry, deleted_rv);
   entry.dirty = true;
+  entry.checks_due = true;
   const OwnerCandidate* best = winner(entry);
   if (best == nullptr || best->version.deleted || best->version.zone != options_.zone) return;
   publish_owner(entry, best->version.generation, true, best->version.epoch, options_.zone,
                 best->content);
 }
 
-void Replication::update_local(Entry& entry, const Json& object) {
+void Replication::update_local(Entry& entry, Json object) {
   // A write result and a watch event can arrive in either order: keep the newer. That holds
   // across a delete too: a result about a state older than the deletion (a DELETE answered
   // after the watch's DELETED, with finalizers the state before they were removed) would
@@ -631,7 +645,7 @@ void Replication::update_local(Entry& entry, const Json& object) {
   const std::uint64_t version = resource_version_of(object);
   if (entry.local_deleted_rv > 0 && version <= entry.local_deleted_rv) return;
   if (entry.local && resource_version_of(*entry.local) > version) return;
-  entry.local = object;
+  entry.local = std::move(object);
 }
 
 void Replication::forget_local(Entry& entry, std::uint64_t deleted_rv) {
@@ -652,6 +666,7 @@ void Replication::handle_result(Now now, const KubeResult& result) {
   Entry& entry = entry_it->second;
   entry.inflight.reset();
   entry.dirty = true;
+  entry.checks_due = true;
   switch (result.outcome) {
     case KubeOutcome::ok:
       entry.conflicts = 0;
@@ -700,10 +715,16 @@ void Replication::reconcile(Now now) {
     // would re-create what a user deleted while we were down (found with checkpoints, whose
     // mesh state is there before the first list returns; a fast mesh can do the same).
     if (listed_kinds_.count(entry.kind) == 0) continue;
-    consider_takeover(entry);
-    tombstone_if_deleted_while_down(entry);
-    carry_own_delete_forward(entry);
-    carry_own_parts_forward(entry);
+    // The checks depend only on the entry, the liveness view, our incarnation and readiness;
+    // whatever changes those marks the entry (or all entries) due, so an unchanged entry is
+    // not scanned on every input.
+    if (entry.checks_due) {
+      entry.checks_due = false;
+      consider_takeover(entry);
+      tombstone_if_deleted_while_down(entry);
+      carry_own_delete_forward(entry);
+      carry_own_parts_forward(entry);
+    }
     if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
     if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);
@@ -716,6 +737,7 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
   if (entry.orphan_since) {
     if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
       entry.dirty = true;  // look again when the grace period ends
+      entry.checks_due = true;
       entry.retry_at = *entry.orphan_since + options_.orphan_grace;
       return;
     }
@@ -844,6 +866,7 @@ std::vector<Digest> Replication::forgettable_keys(Now now) const {
 void Replication::set_incarnation(std::uint64_t incarnation) {
   MESH_ASSERT(incarnation >= incarnation_);
   incarnation_ = incarnation;
+  for (auto& [key, entry] : entries_) entry.checks_due = true;  // carries compare incarnations
 }
 
 bool Replication::ready() const {

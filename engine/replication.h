@@ -98,7 +98,7 @@ class Replication {
   explicit Replication(ReplicationOptions options);
 
   // --- local Kubernetes ---
-  void handle_watch(Now now, const KubeWatchEvent& event);
+  void handle_watch(Now now, KubeWatchEvent event);
   void handle_relist(Now now, const KubeRelist& relist);
   void handle_result(Now now, const KubeResult& result);
   // --- the mesh: every accepted data operation (ours too) and every snapshot ---
@@ -181,6 +181,8 @@ class Replication {
     Duration backoff;
     Instant retry_at;
     bool dirty = false;
+    // consider_takeover and the carry/tombstone checks should look at it again (see reconcile).
+    bool checks_due = true;
     // Our publications for this object not yet merged back. While any is pending, neither
     // reconcile (it would revert the local change we just published) nor takeover runs.
     std::uint32_t publications_pending = 0;
@@ -198,7 +200,7 @@ class Replication {
   Entry& entry_for(std::size_t kind, const std::string& namespace_name, const std::string& name);
   Digest part_key(const Entry& entry, const char* part) const;
 
-  void on_local_object(Now now, Entry& entry, const Json& object);
+  void on_local_object(Now now, Entry& entry, Json object);
   void publish_local_changes(Entry& entry, bool force);
   // The local object was deleted at resourceVersion `deleted_rv`.
   void on_local_delete(Now now, Entry& entry, std::uint64_t deleted_rv);
@@ -218,7 +220,7 @@ class Replication {
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);
-  void update_local(Entry& entry, const Json& object);
+  void update_local(Entry& entry, Json object);
   // Drops the local object unless it is newer than `deleted_rv`; remembers that version.
   void forget_local(Entry& entry, std::uint64_t deleted_rv);
   void on_failure(Now now, Entry& entry, bool conflict);

@@ -504,7 +504,7 @@ void Impl::dispatch(Event& event) {
     case EventKind::kube_deliver:
       if (!current || zone.state != Zone::State::running) break;
       if (auto* watch = std::get_if<engine::KubeWatchEvent>(&event.payload)) {
-        zone.node->handle_kube_watch(now_of(zone), *watch);
+        zone.node->handle_kube_watch(now_of(zone), std::move(*watch));
       } else {
         zone.node->handle_kube_relist(now_of(zone), std::get<engine::KubeRelist>(event.payload));
       }
