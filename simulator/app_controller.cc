@@ -214,7 +214,7 @@ void AppController::drain_watch(Instant now) {
       case kube_sim::WatchEventType::added:
       case kube_sim::WatchEventType::modified:
         if (!version.empty()) resource_version_ = version;
-        on_object(event->object, now);
+        on_object(std::move(event->object), now);
         break;
       case kube_sim::WatchEventType::deleted:
         if (!version.empty()) resource_version_ = version;
@@ -237,7 +237,7 @@ void AppController::drain_watch(Instant now) {
   }
 }
 
-void AppController::on_object(const nlohmann::json& object, Instant now) {
+void AppController::on_object(nlohmann::json object, Instant now) {
   const std::optional<AppKey> key = key_of(object);
   if (!key.has_value()) return;
   auto found = apps_.find(*key);
@@ -249,8 +249,8 @@ void AppController::on_object(const nlohmann::json& object, Instant now) {
     found = apps_.emplace(*key, AppState{}).first;
   }
   AppState& app = found->second;
-  app.cached = object;
-  observe(*key, app, object, now);
+  app.cached = std::move(object);
+  observe(*key, app, *app.cached, now);
   enqueue(app, now);
 }
 

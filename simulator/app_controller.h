@@ -191,7 +191,7 @@ class AppController {
   void rewatch(Instant now);
   void drain_watch(Instant now);
   void informer_failed(Instant now);
-  void on_object(const nlohmann::json& object, Instant now);
+  void on_object(nlohmann::json object, Instant now);
   void on_object_deleted(const AppKey& key, Instant now);
   void enqueue(AppState& app, Instant now);
 
