@@ -202,6 +202,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
       return {};
     }
     entry.orphan_since.reset();
+    entry.withdrawals.erase(author);
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
                      operation.log().incarnation, operation.seq(), author},
@@ -263,6 +264,17 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
   };
   for (auto& [key, entry] : entries_) {
     const auto owner = entry.owners.find(author);
+    // An owner part of an older run that the author's newest snapshot does not list: the new
+    // run lists its cluster before its first snapshot and says again what it still holds, so
+    // the author no longer stands behind this part. Kept for the orphan grace (the rest of
+    // the new run's log may still be on its way), then dropped. Without this, a zone that had
+    // accepted the part kept it while zones whose stores had already evicted that run's log
+    // never saw it, and they disagreed for good (found by the convergence property).
+    if (owner != entry.owners.end() && snapshot.log().incarnation == newest &&
+        owner->second.version.incarnation < newest && live.count(owner->second.key) == 0 &&
+        entry.withdrawals.count(author) == 0) {
+      entry.withdrawals[author] = now.monotonic + options_.orphan_grace;
+    }
     if (owner != entry.owners.end() && withdrawn(owner->second.version.incarnation,
                                                  owner->second.version.seq, owner->second.key)) {
       const std::uint64_t generation = owner->second.version.generation;
@@ -715,6 +727,7 @@ void Replication::reconcile(Now now) {
     // would re-create what a user deleted while we were down (found with checkpoints, whose
     // mesh state is there before the first list returns; a fast mesh can do the same).
     if (listed_kinds_.count(entry.kind) == 0) continue;
+    withdraw_due_owner_parts(now, entry);
     // The checks depend only on the entry, the liveness view, our incarnation and readiness;
     // whatever changes those marks the entry (or all entries) due, so an unchanged entry is
     // not scanned on every input.
@@ -728,6 +741,31 @@ void Replication::reconcile(Now now) {
     if (!entry.dirty || entry.inflight || entry.publications_pending > 0) continue;
     if (now.monotonic < entry.retry_at) continue;
     reconcile_entry(now, entry);
+  }
+}
+
+// Drops the owner parts whose withdrawal is due (see handle_snapshot) and that their author
+// did not say again meanwhile.
+void Replication::withdraw_due_owner_parts(Now now, Entry& entry) {
+  for (auto due = entry.withdrawals.begin(); due != entry.withdrawals.end();) {
+    if (now.monotonic < due->second) {
+      ++due;
+      continue;
+    }
+    const auto owner = entry.owners.find(due->first);
+    const auto newest = newest_incarnation_.find(due->first);
+    MESH_ASSERT(newest != newest_incarnation_.end());
+    if (owner != entry.owners.end() && owner->second.version.incarnation < newest->second) {
+      const std::uint64_t generation = owner->second.version.generation;
+      entry.owners.erase(owner);
+      if (entry.owners.empty()) {
+        entry.retired = true;
+        entry.retired_generation = generation;
+      }
+      entry.dirty = true;
+      entry.checks_due = true;
+    }
+    due = entry.withdrawals.erase(due);
   }
 }
 
@@ -845,8 +883,13 @@ std::optional<KubeRequest> Replication::poll_request() {
 std::optional<Instant> Replication::next_deadline() const {
   std::optional<Instant> next;
   for (const auto& [key, entry] : entries_) {
-    if (!entry.dirty || entry.inflight) continue;
     if (listed_kinds_.count(entry.kind) == 0) continue;  // waits for the list, not for time
+    if (entry.inflight) continue;  // waits for the result
+    // Withdrawals also wait for our publications to merge back (as reconcile does).
+    for (const auto& [author, at] : entry.withdrawals) {
+      if (entry.publications_pending == 0 && (!next || at < *next)) next = at;
+    }
+    if (!entry.dirty) continue;
     if (!next || entry.retry_at < *next) next = entry.retry_at;
   }
   return next;

@@ -190,6 +190,10 @@ class Replication {
     // Its owner's newest snapshot does not list it, and the mesh holds no owner part newer
     // than that snapshot's incarnation (see find_orphans).
     std::optional<Instant> orphan_since;
+    // Owner parts of older runs that their author's newest snapshot does not list, by author:
+    // when each is dropped (the orphan grace after that snapshot) unless the author says the
+    // part again first (see handle_snapshot).
+    std::map<PublicKey, Instant> withdrawals;
   };
   using EntryKey = std::tuple<std::size_t, std::string, std::string>;
 
@@ -217,6 +221,7 @@ class Replication {
   // Every owner part held for `entry` comes from an incarnation older than its author's
   // newest snapshot (true when none is held).
   bool owner_parts_superseded(const Entry& entry) const;
+  void withdraw_due_owner_parts(Now now, Entry& entry);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);

@@ -473,6 +473,37 @@ TEST_F(Three, ARecreationUnseenBeforeACrashWinsOverTheOlderDelete) {
   }
 }
 
+// Found by the convergence property: zone1 and zone2 create app1 at once and zone1 wins. zone1's
+// user deletes it while zone1 is down, and zone1's next runs never learn of the winning part
+// (their stores evicted that run's log). zone2 had accepted the part and kept it, so it kept
+// zone1 as the owner while zone1 followed zone2. zone1's new snapshot, which does not list the
+// part, now withdraws it everywhere once the orphan grace has passed.
+TEST_F(Three, AnOwnerPartTheAuthorsNewestSnapshotDropsIsWithdrawnAfterTheGrace) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.put(1, app("app1", "zone2", 1, {"zone2"}));
+  world.sync_all();
+  ASSERT_EQ(owner_of(*local(world, 1)), "zone1");
+  const std::size_t zone2_end = world.pool().size();
+  world.remove_silently(0, "default/app1");
+  world.restart(0);  // learns nothing of its first run: that log is gone everywhere
+  auto& owner = world.zone(0);
+  auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  world.zone(1).replication->handle_snapshot(world.now(), snapshot.value(), "zone1");
+  world.settle(1);
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone1") << "not before the grace";
+  world.advance(Duration::from_seconds(11));
+  world.settle(1);
+  ASSERT_NE(local(world, 1), nullptr);
+  EXPECT_EQ(owner_of(*local(world, 1)), "zone2");
+  for (std::size_t index = 0; index < zone2_end; index++) {
+    const Operation& op = world.pool()[index];
+    if (op.log().author == world.zone(1).identity.public_key()) world.deliver(op, 0);
+  }
+  ASSERT_NE(local(world, 0), nullptr);
+  EXPECT_EQ(owner_of(*local(world, 0)), "zone2");
+}
+
 // A run restored from a checkpoint holds its older incarnation's parts, and its cluster holds
 // the same object, so it has nothing new to say; but stores keep two incarnations per author,
 // so after two more restarts no store would hold those parts. The restored run says them again
