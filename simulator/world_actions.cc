@@ -176,6 +176,58 @@ void Impl::heal_all() {
   timeline(nullptr, "fault", "heal all");
 }
 
+void Impl::block_or_unblock(const Action& action) {
+  MESH_ASSERT(action.kind == ActionKind::block || action.kind == ActionKind::unblock);
+  const io_sim::HostId from = zone_named(action.from)->host;
+  const io_sim::HostId to = zone_named(action.to)->host;
+  if (action.kind == ActionKind::block) {
+    network_.block(from, to);
+    if (!action.one_way) network_.block(to, from);
+  } else {
+    network_.unblock(now_, from, to);
+    if (!action.one_way) network_.unblock(now_, to, from);
+  }
+}
+
+// What the zone missed while paused is delivered now, in the order it arrived.
+void Impl::resume_zone(Zone& zone) {
+  MESH_ASSERT(zone.state == Zone::State::paused);
+  zone.state = Zone::State::running;
+  std::deque<io_sim::NetEvent> network_events = std::move(zone.held_network);
+  std::deque<Event> events = std::move(zone.held_events);
+  zone.held_network.clear();
+  zone.held_events.clear();
+  for (auto& event : events) schedule(now_, std::move(event));
+  for (auto& event : network_events) dispatch_network(event);
+  reschedule_wake(zone);
+  if (zone.wake_at && *zone.wake_at <= now_) {
+    zone.wake_generation++;
+    schedule(now_, Event{EventKind::node_wake, zone.index, zone.wake_generation, {}});
+  }
+}
+
+// A competing writer answers the next `count` writes to every application with 409.
+void Impl::storm_conflicts(Zone& zone, std::size_t count) {
+  for (const Json& object : zone.api->snapshot(anyapplications)) {
+    const kube_sim::ObjectKey key{anyapplications, "default",
+                                  engine::string_at(object, {"metadata", "name"})};
+    for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); i++) {
+      (void)zone.api->inject_conflict({.key = key, .competing_write = true});
+    }
+  }
+}
+
+void Impl::set_controller_health(Zone& zone, const Action& action) {
+  if (!zone.controller) return;
+  for (const Health health : {Health::healthy, Health::progressing, Health::degraded,
+                              Health::missing, Health::suspended, Health::unknown}) {
+    if (health_name(health) == action.value) {
+      (void)zone.controller->set_health({"default", action.app}, health);
+    }
+  }
+  wake_controller(zone);
+}
+
 void Impl::apply_action(const Action& action) {
   Zone* zone = action.zone.empty() ? nullptr : zone_named(action.zone);
   if (action.kind >= ActionKind::assert_converged) {
@@ -193,18 +245,7 @@ void Impl::apply_action(const Action& action) {
     case ActionKind::remove: user_delete(*zone, action.app); return;
     case ActionKind::partition: set_partition(action); break;
     case ActionKind::block:
-    case ActionKind::unblock: {
-      const io_sim::HostId from = zone_named(action.from)->host;
-      const io_sim::HostId to = zone_named(action.to)->host;
-      if (action.kind == ActionKind::block) {
-        network_.block(from, to);
-        if (!action.one_way) network_.block(to, from);
-      } else {
-        network_.unblock(now_, from, to);
-        if (!action.one_way) network_.unblock(now_, to, from);
-      }
-      break;
-    }
+    case ActionKind::unblock: block_or_unblock(action); break;
     case ActionKind::isolate:
       for (auto& other : zones_) {
         if (other.get() == zone) continue;
@@ -229,22 +270,10 @@ void Impl::apply_action(const Action& action) {
     case ActionKind::pause:
       if (zone->state == Zone::State::running) zone->state = Zone::State::paused;
       break;
-    case ActionKind::resume: {
+    case ActionKind::resume:
       if (zone->state != Zone::State::paused) return;
-      zone->state = Zone::State::running;
-      std::deque<io_sim::NetEvent> network_events = std::move(zone->held_network);
-      std::deque<Event> events = std::move(zone->held_events);
-      zone->held_network.clear();
-      zone->held_events.clear();
-      for (auto& event : events) schedule(now_, std::move(event));
-      for (auto& event : network_events) dispatch_network(event);
-      reschedule_wake(*zone);
-      if (zone->wake_at && *zone->wake_at <= now_) {
-        zone->wake_generation++;
-        schedule(now_, Event{EventKind::node_wake, zone->index, zone->wake_generation, {}});
-      }
+      resume_zone(*zone);
       break;
-    }
     case ActionKind::clock_jump: zone->clock.jump_wall(action.by); break;
     case ActionKind::clock_drift: zone->clock.set_drift(now_, action.ppm); break;
     case ActionKind::reset: (void)network_.reset_random(now_); break;
@@ -259,26 +288,8 @@ void Impl::apply_action(const Action& action) {
       break;
     case ActionKind::api_pause: zone->api->pause(); break;
     case ActionKind::api_resume: zone->api->resume(); break;
-    case ActionKind::conflict_storm:
-      for (const Json& object : zone->api->snapshot(anyapplications)) {
-        const kube_sim::ObjectKey key{anyapplications, "default",
-                                      engine::string_at(object, {"metadata", "name"})};
-        for (std::size_t i = 0; i < std::max<std::size_t>(action.count, 1); i++) {
-          (void)zone->api->inject_conflict({.key = key, .competing_write = true});
-        }
-      }
-      break;
-    case ActionKind::health:
-      if (zone->controller) {
-        for (const Health health : {Health::healthy, Health::progressing, Health::degraded,
-                                    Health::missing, Health::suspended, Health::unknown}) {
-          if (health_name(health) == action.value) {
-            (void)zone->controller->set_health({"default", action.app}, health);
-          }
-        }
-        wake_controller(*zone);
-      }
-      break;
+    case ActionKind::conflict_storm: storm_conflicts(*zone, action.count); break;
+    case ActionKind::health: set_controller_health(*zone, action); break;
     default: MESH_UNREACHABLE();
   }
   timeline(zone, "fault", to_string(action.kind));

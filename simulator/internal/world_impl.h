@@ -128,6 +128,10 @@ class Impl {
 
   // --- workload and faults (world_actions.cc) ---
   void apply_action(const Action& action);
+  void block_or_unblock(const Action& action);
+  void resume_zone(Zone& zone);
+  void storm_conflicts(Zone& zone, std::size_t count);
+  void set_controller_health(Zone& zone, const Action& action);
   void user_create(Zone& zone, const std::string& app, const std::vector<std::string>& placements,
                    const std::string& strategy, const std::string& version);
   void user_update(Zone& zone, const std::string& app, const std::string& version);
