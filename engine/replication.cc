@@ -247,12 +247,11 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
   std::uint64_t& newest = newest_incarnation_[author];
   newest = std::max(newest, snapshot.log().incarnation);
   if (snapshot.log().incarnation == newest) {
-    if (author_zone.empty()) {
-      unscanned_snapshots_[author] = UnscannedSnapshot{newest, live};
-    } else {
-      unscanned_snapshots_.erase(author);
-      find_orphans(now, author_zone, live);
-    }
+    NewestSnapshot& kept = newest_snapshots_[author];
+    kept.incarnation = newest;
+    kept.live = live;
+    if (!author_zone.empty()) kept.zone = author_zone;
+    if (!kept.zone.empty()) find_orphans(now, kept.zone, live);
   }
   // A snapshot compacts its own log: it withdraws what that incarnation said before and no
   // longer lists. It says nothing about older incarnations, whose operations this run may never
@@ -300,12 +299,10 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
 
 void Replication::handle_author_zone(Now now, const PublicKey& author, const std::string& zone) {
   if (zone.empty()) return;
-  const auto unscanned = unscanned_snapshots_.find(author);
-  if (unscanned == unscanned_snapshots_.end()) return;
-  if (unscanned->second.incarnation == newest_incarnation_[author]) {
-    find_orphans(now, zone, unscanned->second.live);
-  }
-  unscanned_snapshots_.erase(unscanned);
+  const auto kept = newest_snapshots_.find(author);
+  if (kept == newest_snapshots_.end() || !kept->second.zone.empty()) return;
+  kept->second.zone = zone;
+  find_orphans(now, zone, kept->second.live);
 }
 
 // Objects here whose declared owner is `owner_zone`, which that zone's newest snapshot does
@@ -570,6 +567,12 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
   }
   listed_kinds_.insert(kind);
   for (auto& [key, entry] : entries_) entry.checks_due = true;  // they wait for ready()
+  // Local objects the mesh says nothing about may only now be known here: a snapshot that
+  // arrived before this list found no entry to mark (found by the convergence property: a
+  // replica restored from a stale checkpoint kept an object its owner had deleted).
+  for (const auto& [author, kept] : newest_snapshots_) {
+    if (!kept.zone.empty()) find_orphans(now, kept.zone, kept.live);
+  }
 }
 
 // A local object appeared or changed: publish the parts this zone owns that changed.

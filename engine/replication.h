@@ -244,12 +244,14 @@ class Replication {
   ZoneLiveness liveness_;
   std::uint64_t incarnation_ = 0;
   std::map<PublicKey, std::uint64_t> newest_incarnation_;  // per author, from snapshots
-  struct UnscannedSnapshot {
+  struct NewestSnapshot {
     std::uint64_t incarnation = 0;
-    std::set<Digest> live;
+    std::set<Digest> live;  // the part keys it lists
+    std::string zone;       // its author's; empty until known (see handle_author_zone)
   };
-  // Newest snapshots whose author's zone was unknown on arrival (see handle_author_zone).
-  std::map<PublicKey, UnscannedSnapshot> unscanned_snapshots_;
+  // Each author's newest snapshot, kept to scan for orphans again when a list brings local
+  // objects that were not known when it arrived. At most snapshot_entries_max keys each.
+  std::map<PublicKey, NewestSnapshot> newest_snapshots_;
   RequestId next_request_id_ = 1;
   std::deque<Publication> publications_;
   std::deque<KubeRequest> requests_out_;

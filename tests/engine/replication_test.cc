@@ -504,6 +504,26 @@ TEST_F(Three, AnOwnerPartTheAuthorsNewestSnapshotDropsIsWithdrawnAfterTheGrace) 
   EXPECT_EQ(owner_of(*local(world, 0)), "zone2");
 }
 
+// Found by the convergence property: zone2 creates app1 and both zones crash; zone2's user
+// deletes it, and both restart from checkpoints older than app1, so the mesh forgets it. The
+// owner's new snapshot reached zone1 before zone1's first list: no entry existed yet to mark
+// as an orphan, and zone1 kept its replica for good. The first list now scans the newest
+// snapshots again.
+TEST_F(Three, AnOrphanListedAfterItsOwnersSnapshotArrivedIsStillFound) {
+  world.put(1, app("app1", "zone2", 1, {"zone2", "zone1"}));
+  world.sync_all();
+  ASSERT_NE(local(world, 0), nullptr);
+  world.remove_silently(1, "default/app1");
+  world.restart(1);
+  auto& owner = world.zone(1);
+  auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  world.restart_restored(0, {snapshot.value()});  // the snapshot comes before the list
+  world.advance(Duration::from_seconds(11));       // past the orphan grace
+  world.settle(0);
+  EXPECT_EQ(local(world, 0), nullptr);
+}
+
 // A run restored from a checkpoint holds its older incarnation's parts, and its cluster holds
 // the same object, so it has nothing new to say; but stores keep two incarnations per author,
 // so after two more restarts no store would hold those parts. The restored run says them again
