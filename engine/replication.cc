@@ -194,6 +194,12 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
     return std::make_pair(operation.log().incarnation, operation.seq()) >
            std::make_pair(incarnation, seq);
   };
+  // Only live parts: an older delete is carried forward as a delete (carry_own_delete_forward),
+  // and a floor above it would re-publish, live, a replica written from older mesh state.
+  if (payload.owner_part && !payload.deleted && author == options_.own_key &&
+      operation.log().incarnation < incarnation_) {
+    raise_own_generation_floor(entry, payload.generation);
+  }
   if (payload.owner_part) {
     const auto existing = entry.owners.find(author);
     if (existing != entry.owners.end() &&
@@ -230,6 +236,21 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
 // earlier run's part lets tombstone_if_deleted_while_down say the delete at that generation;
 // otherwise the re-creation stayed in the zones that had it (found by the convergence
 // property). With the object in our cluster, our statement is what we observe, and it stays.
+// An earlier run of ours said a generation this run has not reached: replicas that applied it
+// never go back to a lower one, so our statements must not either (found by the convergence
+// property: a run that restarted without state said generation 1 of an object its previous run
+// had said as generation 2, and the zones kept different generations for good). If we own the
+// object here, we say it again at once, at least at that generation.
+void Replication::raise_own_generation_floor(Entry& entry, std::uint64_t floor) {
+  if (floor <= entry.own_generation_floor) return;
+  entry.own_generation_floor = floor;
+  entry.dirty = true;
+  entry.checks_due = true;
+  if (!entry.local || entry.publications_pending > 0) return;
+  if (strategy(entry).declared_owner(*entry.local, options_.zone) != options_.zone) return;
+  publish_local_changes(entry, false);
+}
+
 bool Replication::outdates_own_statement(const Entry& entry, const PublicKey& author,
                                          const OwnerVersion& held,
                                          std::uint64_t generation) const {
@@ -603,6 +624,9 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
     if (local_generation == 0) generation = best->version.generation + 1;
   } else if (local_generation == 0) {
     generation = best->version.generation;
+  }
+  if (s.declared_owner(local, options_.zone) == options_.zone) {
+    generation = std::max(generation, entry.own_generation_floor);
   }
   const bool stale = best != nullptr && generation < best->version.generation;
   if (!stale && s.declared_owner(local, options_.zone) == options_.zone) {

@@ -181,6 +181,9 @@ class Replication {
     Duration backoff;
     Instant retry_at;
     bool dirty = false;
+    // The lowest generation our next owner part may say: the highest an earlier run of ours
+    // said live (a fresh run may not know it yet; see raise_own_generation_floor).
+    std::uint64_t own_generation_floor = 0;
     // consider_takeover and the carry/tombstone checks should look at it again (see reconcile).
     bool checks_due = true;
     // Our publications for this object not yet merged back. While any is pending, neither
@@ -213,6 +216,7 @@ class Replication {
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
   void tombstone_if_deleted_while_down(Entry& entry);
+  void raise_own_generation_floor(Entry& entry, std::uint64_t floor);
   bool outdates_own_statement(const Entry& entry, const PublicKey& author,
                               const OwnerVersion& held, std::uint64_t generation) const;
   void carry_own_parts_forward(Entry& entry);
