@@ -224,18 +224,18 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
         ZoneCandidate{payload.generation, operation.log().incarnation, operation.seq(), author,
                       operation.key(),    std::move(payload.content)};
   }
-  entry.dirty = true;
-  entry.checks_due = true;
+  mark_changed(entry);
   consider_takeover(entry);
   return {};
 }
 
-// An earlier run of ours said a newer generation than this run's statement, and our cluster
-// does not hold the object: this run's statement came from a stale checkpoint (carried
-// forward), and the run in between, which saved none, had re-created the object. Taking the
-// earlier run's part lets tombstone_if_deleted_while_down say the delete at that generation;
-// otherwise the re-creation stayed in the zones that had it (found by the convergence
-// property). With the object in our cluster, our statement is what we observe, and it stays.
+// Something the entry's writes and checks depend on changed: reconcile it, and run its
+// takeover and carry checks again (see reconcile).
+void Replication::mark_changed(Entry& entry) {
+  entry.dirty = true;
+  entry.checks_due = true;
+}
+
 // An earlier run of ours said a generation this run has not reached: replicas that applied it
 // never go back to a lower one, so our statements must not either (found by the convergence
 // property: a run that restarted without state said generation 1 of an object its previous run
@@ -244,13 +244,18 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
 void Replication::raise_own_generation_floor(Entry& entry, std::uint64_t floor) {
   if (floor <= entry.own_generation_floor) return;
   entry.own_generation_floor = floor;
-  entry.dirty = true;
-  entry.checks_due = true;
+  mark_changed(entry);
   if (!entry.local || entry.publications_pending > 0) return;
   if (strategy(entry).declared_owner(*entry.local, options_.zone) != options_.zone) return;
   publish_local_changes(entry, false);
 }
 
+// An earlier run of ours said a newer generation than this run's statement, and our cluster
+// does not hold the object: this run's statement came from a stale checkpoint (carried
+// forward), and the run in between, which saved none, had re-created the object. Taking the
+// earlier run's part lets tombstone_if_deleted_while_down say the delete at that generation;
+// otherwise the re-creation stayed in the zones that had it (found by the convergence
+// property). With the object in our cluster, our statement is what we observe, and it stays.
 bool Replication::outdates_own_statement(const Entry& entry, const PublicKey& author,
                                          const OwnerVersion& held,
                                          std::uint64_t generation) const {
@@ -299,8 +304,7 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
                                                  owner->second.version.seq, owner->second.key)) {
       const std::uint64_t generation = owner->second.version.generation;
       entry.owners.erase(owner);
-      entry.dirty = true;
-      entry.checks_due = true;
+      mark_changed(entry);
       if (entry.owners.empty()) {
         entry.retired = true;
         entry.retired_generation = generation;
@@ -311,8 +315,7 @@ void Replication::handle_snapshot(Now now, const Operation& snapshot,
       if (part != by_author.end() &&
           withdrawn(part->second.incarnation, part->second.seq, part->second.key)) {
         by_author.erase(part);
-        entry.dirty = true;
-        entry.checks_due = true;
+        mark_changed(entry);
       }
     }
   }
@@ -345,8 +348,7 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
     if (owner_zone == options_.zone) continue;
     if (live.count(part_key(entry, "owner")) != 0) continue;
     entry.orphan_since = now.monotonic;
-    entry.dirty = true;
-    entry.checks_due = true;
+    mark_changed(entry);
   }
 }
 
@@ -600,8 +602,7 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
 void Replication::on_local_object(Now now, Entry& entry, Json object) {
   (void)now;
   update_local(entry, std::move(object));
-  entry.dirty = true;
-  entry.checks_due = true;
+  mark_changed(entry);
   if (!entry.local) return;  // a state older than the object's deletion here
   publish_local_changes(entry, false);
 }
@@ -667,8 +668,7 @@ void Replication::on_local_delete(Now now, Entry& entry, std::uint64_t deleted_r
   // version (0) we cannot tell, and take the delete.
   if (deleted_rv > 0 && entry.local && resource_version_of(*entry.local) > deleted_rv) return;
   forget_local(entry, deleted_rv);
-  entry.dirty = true;
-  entry.checks_due = true;
+  mark_changed(entry);
   const OwnerCandidate* best = winner(entry);
   if (best == nullptr || best->version.deleted || best->version.zone != options_.zone) return;
   publish_owner(entry, best->version.generation, true, best->version.epoch, options_.zone,
@@ -704,8 +704,7 @@ void Replication::handle_result(Now now, const KubeResult& result) {
   if (entry_it == entries_.end()) return;
   Entry& entry = entry_it->second;
   entry.inflight.reset();
-  entry.dirty = true;
-  entry.checks_due = true;
+  mark_changed(entry);
   switch (result.outcome) {
     case KubeOutcome::ok:
       entry.conflicts = 0;
@@ -789,8 +788,7 @@ void Replication::withdraw_due_owner_parts(Now now, Entry& entry) {
         entry.retired = true;
         entry.retired_generation = generation;
       }
-      entry.dirty = true;
-      entry.checks_due = true;
+      mark_changed(entry);
     }
     due = entry.withdrawals.erase(due);
   }
@@ -801,8 +799,7 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
   if (entry.orphan_since && !owner_parts_superseded(entry)) entry.orphan_since.reset();
   if (entry.orphan_since) {
     if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
-      entry.dirty = true;  // look again when the grace period ends
-      entry.checks_due = true;
+      mark_changed(entry);  // look again when the grace period ends
       entry.retry_at = *entry.orphan_since + options_.orphan_grace;
       return;
     }

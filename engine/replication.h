@@ -216,6 +216,7 @@ class Replication {
   void publish_zone(Entry& entry, std::uint64_t generation, const Json& zone_entry);
   void consider_takeover(Entry& entry);
   void tombstone_if_deleted_while_down(Entry& entry);
+  void mark_changed(Entry& entry);
   void raise_own_generation_floor(Entry& entry, std::uint64_t floor);
   bool outdates_own_statement(const Entry& entry, const PublicKey& author,
                               const OwnerVersion& held, std::uint64_t generation) const;
