@@ -132,6 +132,7 @@ class LogStore {
   void park(Log& log, Operation operation, InsertResult& result);
   void hold(Log& log, Operation operation);
   void drop_held(Log& log, std::uint64_t seq);
+  void remember_own_signature(const Operation& operation);
   static std::uint64_t height_of(const Log& log);
 
   LogStoreLimits limits_;

@@ -124,6 +124,33 @@ TEST(LogStore, ForgedOperationIsRejected) {
   EXPECT_EQ(store.stats().log_count, 0u);
 }
 
+// A shared cache learns what its store authors (signed with our own key, so valid), and a
+// store sharing it accepts those operations without a check; a forgery still fails, because
+// its hash (which covers the signature) is not in the cache.
+TEST(LogStore, AuthoredOperationsFillTheSharedSignatureCache) {
+  SignatureCache cache;
+  const Identity author = test::test_identity(1);
+  LogStore authoring(LogStoreLimits{.signature_cache = &cache});
+  auto data = authoring.append(author, 1, key_of("a"), Bytes{1}, 0);
+  ASSERT_TRUE(data.ok());
+  auto snapshot = authoring.snapshot(author, 1, {}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_TRUE(cache.contains(data->hash()));
+  EXPECT_TRUE(cache.contains(snapshot->hash()));
+  EXPECT_EQ(cache.size(), 2u);
+
+  Author forger(2);
+  Bytes bytes;
+  forger.put("a", "evil").encode(bytes);
+  std::copy(author.public_key().bytes.begin(), author.public_key().bytes.end(),
+            bytes.begin() + 2);
+  auto forged = Operation::decode(bytes);
+  ASSERT_TRUE(forged.ok());
+  LogStore receiving(LogStoreLimits{.signature_cache = &cache});
+  EXPECT_EQ(receiving.insert(data.value()).status, InsertStatus::accepted);
+  EXPECT_EQ(receiving.insert(forged.value()).status, InsertStatus::rejected);
+}
+
 TEST(LogStore, EquivocationAndBrokenBacklinksAreRejected) {
   Author author(1);
   const Operation first = author.put("a", "1");
