@@ -10,7 +10,9 @@
 // AnyApplication controller emulation in every zone (up to 50 zones; see steady_world), and a
 // steady random workload of user creates, updates and deletes (its rate is the second
 // argument, in operations per 1000 simulated seconds), for 60 simulated seconds (600 below one
-// operation per second) plus the checks' liveness phase.
+// operation per second) plus the checks' liveness phase. BM_SimSteadyMesh is the same world
+// without the controller emulation: the mesh replicating what users write, and nothing
+// writing zone status, so each user operation is one mesh operation instead of about eight.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -73,7 +75,8 @@ BENCHMARK(BM_BareEventLoop)->Unit(benchmark::kMillisecond);
 // Up to 50 zones: a full mesh with every zone's AnyApplication controller. Beyond: the shape of
 // scenarios/long/thousand-zones.yaml (bootstrap from zone1, 4 outbound connections per zone,
 // no MeshPeer objects, no controllers), since a full mesh of N zones has N(N-1)/2 links.
-simulator::Scenario steady_world(std::size_t zones, double operations_per_second) {
+simulator::Scenario steady_world(std::size_t zones, double operations_per_second,
+                                 bool controllers) {
   const bool small = zones <= 50;
   // Slow workloads run ten times longer, so that they still see tens of user operations.
   const int duration_s = operations_per_second >= 1 ? 60 : 600;
@@ -81,7 +84,8 @@ simulator::Scenario steady_world(std::size_t zones, double operations_per_second
       "name: steady\nseed: 11\nduration: " + std::to_string(duration_s) +
       "s\nzones: " + std::to_string(zones) +
       "\nnetwork: {latency: {distribution: uniform, min: 1ms, max: 10ms}}\n" +
-      (small ? std::string("topology: full\ncontroller: true\n")
+      (small ? std::string("topology: full\ncontroller: ") + (controllers ? "true" : "false") +
+                   "\n"
              : std::string("topology: bootstrap_first\ncontroller: false\n"
                            "engine: {connections_target: 4, meshpeers: false}\n"
                            "kube: {watch_history: 50}\n")) +
@@ -94,16 +98,16 @@ simulator::Scenario steady_world(std::size_t zones, double operations_per_second
   return std::move(parsed).value();
 }
 
-// Args: zones, user operations per 1000 simulated seconds (the whole world).
-void BM_SimSteady(benchmark::State& state) {
+void run_steady(benchmark::State& state, bool controllers) {
   const auto zones = static_cast<std::size_t>(state.range(0));
   const auto rate = static_cast<double>(state.range(1)) / 1000.0;
-  const simulator::Scenario scenario = steady_world(zones, rate);
+  const simulator::Scenario scenario = steady_world(zones, rate, controllers);
   double simulated_s = 0;
   double wall_s = 0;
   std::uint64_t loop_events = 0;
   std::uint64_t node_inputs = 0;
   std::uint64_t user_operations = 0;
+  std::uint64_t mesh_operations = 0;
   std::uint64_t segments = 0;
   bool passed = true;
   for (auto _ : state) {
@@ -116,15 +120,27 @@ void BM_SimSteady(benchmark::State& state) {
     loop_events += result.stats.events + result.stats.segments;
     node_inputs += result.stats.node_inputs;
     user_operations += result.stats.user_operations;
+    mesh_operations += result.stats.operations;
     segments += result.stats.segments;
   }
   if (!passed) state.SkipWithError("the scenario failed its checks");
+  const auto per_user_operation = [&](std::uint64_t count) {
+    return static_cast<double>(count) /
+           static_cast<double>(std::max<std::uint64_t>(user_operations, 1));
+  };
   state.counters["sim_s/s"] = simulated_s / wall_s;
   state.counters["events/s"] = static_cast<double>(loop_events) / wall_s;
   state.counters["node_inputs/s"] = static_cast<double>(node_inputs) / wall_s;
-  state.counters["segments/user_op"] =
-      static_cast<double>(segments) /
-      static_cast<double>(std::max<std::uint64_t>(user_operations, 1));
+  state.counters["segments/user_op"] = per_user_operation(segments);
+  state.counters["mesh_ops/user_op"] = per_user_operation(mesh_operations);
+}
+
+// Args: zones, user operations per 1000 simulated seconds (the whole world).
+void BM_SimSteady(benchmark::State& state) {
+  run_steady(state, true);
+}
+void BM_SimSteadyMesh(benchmark::State& state) {
+  run_steady(state, false);
 }
 BENCHMARK(BM_SimSteady)
     ->Args({5, 100})
@@ -132,6 +148,12 @@ BENCHMARK(BM_SimSteady)
     ->Args({5, 10'000})
     ->Args({50, 1000})
     ->Args({200, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_SimSteadyMesh)
+    ->Args({5, 1000})
+    ->Args({5, 10'000})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
