@@ -84,14 +84,14 @@ simulator::Scenario steady_world(std::size_t zones, double operations_per_second
       "name: steady\nseed: 11\nduration: " + std::to_string(duration_s) +
       "s\nzones: " + std::to_string(zones) +
       "\nnetwork: {latency: {distribution: uniform, min: 1ms, max: 10ms}}\n" +
-      (small ? std::string("topology: full\ncontroller: ") + (controllers ? "true" : "false") +
-                   "\n"
+      (small ? std::string("topology: full\ncontroller: ") + (controllers ? "true" : "false") + "\n"
              : std::string("topology: bootstrap_first\ncontroller: false\n"
                            "engine: {connections_target: 4, meshpeers: false}\n"
                            "kube: {watch_history: 50}\n")) +
       "workload:\n  random: {operations_per_second: " + std::to_string(operations_per_second) +
       ", objects: 20, delete_fraction: 0.1, update_fraction: 0.5, stop_at: " +
-      std::to_string(duration_s - 10) + "s}\n"
+      std::to_string(duration_s - 10) +
+      "s}\n"
       "checks: {converge_within: 60s}\n";
   auto parsed = simulator::parse_scenario(yaml, "bench.yaml");
   if (!parsed.ok()) throw std::runtime_error(parsed.error().message);

@@ -133,6 +133,9 @@ class Reader {
   Status checks(const YAML::Node& node, Checks& checks) const;
   Result<Action, ScenarioFailure> action(const YAML::Node& node, std::size_t index) const;
   Status action_body(const YAML::Node& body, const std::string& key, Action& action) const;
+  Status restart_body(const YAML::Node& body, const std::string& key, Action& action) const;
+  Status action_fields(const YAML::Node& body, const std::string& key, Action& action) const;
+  Status action_timing(const YAML::Node& body, const std::string& key, Action& action) const;
   Status assertion(const YAML::Node& body, const std::string& key, Action& action) const;
 
  private:
@@ -303,13 +306,12 @@ Status Reader::workload(const YAML::Node& node, RandomWorkload& random) const {
                       {"operations_per_second", "objects", "delete_fraction", "update_fraction",
                        "object_size", "stop_at"}));
   const std::string prefix = "workload.random";
-  MESH_TRY_VOID(optional_number(r, "operations_per_second", prefix, 0, 1e4,
-                                random.operations_per_second));
+  MESH_TRY_VOID(
+      optional_number(r, "operations_per_second", prefix, 0, 1e4, random.operations_per_second));
   MESH_TRY_VOID(optional_count(r, "objects", prefix, 1, 100'000, random.objects));
   MESH_TRY_VOID(optional_number(r, "delete_fraction", prefix, 0, 1, random.delete_fraction));
   MESH_TRY_VOID(optional_number(r, "update_fraction", prefix, 0, 1, random.update_fraction));
-  MESH_TRY_VOID(
-      optional_count(r, "object_size", prefix, 0, 1'400'000, random.object_size_bytes));
+  MESH_TRY_VOID(optional_count(r, "object_size", prefix, 0, 1'400'000, random.object_size_bytes));
   if (present(r["stop_at"])) {
     MESH_TRY(random.stop_at, duration(r["stop_at"], prefix + ".stop_at"));
   }
@@ -392,23 +394,7 @@ Result<Action, ScenarioFailure> Reader::action(const YAML::Node& node, std::size
 // The body of one action: a zone name for the simple ones, a mapping for the rest.
 Status Reader::action_body(const YAML::Node& body, const std::string& key, Action& action) const {
   switch (action.kind) {
-    case ActionKind::restart: {
-      if (body.IsMap()) {
-        MESH_TRY_VOID(known(body, key, {"zone", "state"}));
-        MESH_TRY(action.zone, string(body["zone"], key + ".zone"));
-        if (present(body["state"])) {
-          MESH_TRY(const std::string state, string(body["state"], key + ".state"));
-          if (state != "checkpoint" && state != "none") {
-            return error(body["state"], key + ".state",
-                         "expected checkpoint (resume from the last checkpoint) or none");
-          }
-          action.from_checkpoint = state == "checkpoint";
-        }
-        return {};
-      }
-      MESH_TRY(action.zone, string(body, key));
-      return {};
-    }
+    case ActionKind::restart: return restart_body(body, key, action);
     case ActionKind::isolate:
     case ActionKind::crash:
     case ActionKind::pause:
@@ -427,29 +413,47 @@ Status Reader::action_body(const YAML::Node& body, const std::string& key, Actio
       }
       return {};
     case ActionKind::assert_converged: return assertion(body, key, action);
-    default: break;
+    default: return action_fields(body, key, action);
   }
+}
+
+// `restart: zone2`, or `restart: {zone: zone2, state: checkpoint}`.
+Status Reader::restart_body(const YAML::Node& body, const std::string& key, Action& action) const {
+  if (!body.IsMap()) {
+    MESH_TRY(action.zone, string(body, key));
+    return {};
+  }
+  MESH_TRY_VOID(known(body, key, {"zone", "state"}));
+  MESH_TRY(action.zone, string(body["zone"], key + ".zone"));
+  if (present(body["state"])) {
+    MESH_TRY(const std::string state, string(body["state"], key + ".state"));
+    if (state != "checkpoint" && state != "none") {
+      return error(body["state"], key + ".state",
+                   "expected checkpoint (resume from the last checkpoint) or none");
+    }
+    action.from_checkpoint = state == "checkpoint";
+  }
+  return {};
+}
+
+// The mapping of every other action: each key is read the same way for every action.
+Status Reader::action_fields(const YAML::Node& body, const std::string& key, Action& action) const {
   MESH_TRY_VOID(
       known(body, key,
             {"zone", "app", "placements", "strategy", "version", "groups", "one_way", "from", "to",
              "zones", "period", "duration", "by", "ppm", "count", "value"}));
-  if (present(body["zone"])) {
-    MESH_TRY(action.zone, string(body["zone"], key + ".zone"));
-  }
-  if (present(body["app"])) {
-    MESH_TRY(action.app, string(body["app"], key + ".app"));
-  }
-  if (present(body["from"])) {
-    MESH_TRY(action.from, string(body["from"], key + ".from"));
-  }
-  if (present(body["to"])) {
-    MESH_TRY(action.to, string(body["to"], key + ".to"));
-  }
-  if (present(body["version"])) {
-    MESH_TRY(action.value, string(body["version"], key + ".version"));
-  }
-  if (present(body["value"])) {
-    MESH_TRY(action.value, string(body["value"], key + ".value"));
+  struct StringField {
+    const char* name;
+    std::string Action::*member;
+  };
+  // `version` and `value` are two names of one field (set_version reads better with the first).
+  static constexpr StringField string_fields[] = {
+      {"zone", &Action::zone}, {"app", &Action::app},       {"from", &Action::from},
+      {"to", &Action::to},     {"version", &Action::value}, {"value", &Action::value}};
+  for (const StringField& field : string_fields) {
+    if (present(body[field.name])) {
+      MESH_TRY(action.*field.member, string(body[field.name], key + "." + field.name));
+    }
   }
   if (present(body["strategy"])) {
     MESH_TRY(action.strategy, string(body["strategy"], key + ".strategy"));
@@ -457,15 +461,27 @@ Status Reader::action_body(const YAML::Node& body, const std::string& key, Actio
       return error(body["strategy"], key + ".strategy", "expected Local or Global");
     }
   }
-  if (present(body["placements"])) {
-    MESH_TRY(action.zones, strings(body["placements"], key + ".placements"));
-  }
-  if (present(body["zones"])) {
-    MESH_TRY(action.zones, strings(body["zones"], key + ".zones"));
+  for (const char* name : {"placements", "zones"}) {
+    if (present(body[name])) {
+      MESH_TRY(action.zones, strings(body[name], key + "." + name));
+    }
   }
   if (present(body["one_way"])) {
     MESH_TRY(action.one_way, boolean(body["one_way"], key + ".one_way"));
   }
+  MESH_TRY_VOID(action_timing(body, key, action));
+  if (present(body["groups"])) {
+    if (!body["groups"].IsSequence()) return error(body["groups"], key + ".groups", "a list");
+    for (const YAML::Node& group : body["groups"]) {
+      MESH_TRY(std::vector<std::string> members, strings(group, key + ".groups[]"));
+      action.groups.push_back(std::move(members));
+    }
+  }
+  return {};
+}
+
+// The numeric fields of an action: period, duration, by, ppm, count.
+Status Reader::action_timing(const YAML::Node& body, const std::string& key, Action& action) const {
   if (present(body["period"])) {
     MESH_TRY(action.period, duration(body["period"], key + ".period"));
   }
@@ -478,18 +494,7 @@ Status Reader::action_body(const YAML::Node& body, const std::string& key, Actio
   if (present(body["ppm"])) {
     MESH_TRY(action.ppm, integer(body["ppm"], key + ".ppm", -1000, 1000));
   }
-  if (present(body["count"])) {
-    MESH_TRY(const std::int64_t count, integer(body["count"], key + ".count", 1, 1'000'000));
-    action.count = static_cast<std::size_t>(count);
-  }
-  if (present(body["groups"])) {
-    if (!body["groups"].IsSequence()) return error(body["groups"], key + ".groups", "a list");
-    for (const YAML::Node& group : body["groups"]) {
-      MESH_TRY(std::vector<std::string> members, strings(group, key + ".groups[]"));
-      action.groups.push_back(std::move(members));
-    }
-  }
-  return {};
+  return optional_count(body, "count", key, 1, 1'000'000, action.count);
 }
 
 Status Reader::assertion(const YAML::Node& body, const std::string& key, Action& action) const {
@@ -571,7 +576,37 @@ Status parse_timeline(const Reader& reader, const YAML::Node& node, Scenario& sc
   return {};
 }
 
-Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& scenario) {
+Result<Topology, ScenarioFailure> parse_topology(const Reader& reader, const YAML::Node& node) {
+  MESH_TRY(const std::string topology, reader.string(node, "topology"));
+  const std::map<std::string, Topology> topologies = {
+      {"full", Topology::full},
+      {"bootstrap_first", Topology::bootstrap_first},
+      {"ring", Topology::ring},
+      {"line", Topology::line},
+      {"star", Topology::star}};
+  const auto found = topologies.find(topology);
+  if (found == topologies.end()) {
+    return reader.error(node, "topology", "expected full, bootstrap_first, ring, line or star");
+  }
+  return found->second;
+}
+
+Status parse_kube(const Reader& reader, const YAML::Node& node, KubeSpec& kube) {
+  MESH_TRY_VOID(reader.known(node, "kube", {"request_latency", "watch_latency", "watch_history"}));
+  MESH_TRY_VOID(
+      reader.optional_count(node, "watch_history", "kube", 1, 1'000'000, kube.watch_history));
+  if (present(node["request_latency"])) {
+    MESH_TRY(kube.request_latency,
+             reader.duration(node["request_latency"], "kube.request_latency"));
+  }
+  if (present(node["watch_latency"])) {
+    MESH_TRY(kube.watch_latency, reader.duration(node["watch_latency"], "kube.watch_latency"));
+  }
+  return {};
+}
+
+// What names a run: name, description, seed and duration.
+Status parse_header(const Reader& reader, const YAML::Node& root, Scenario& scenario) {
   if (present(root["name"])) {
     MESH_TRY(scenario.name, reader.string(root["name"], "name"));
   }
@@ -587,21 +622,30 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
   if (present(root["duration"])) {
     MESH_TRY(scenario.duration, reader.duration(root["duration"], "duration"));
   }
+  return {};
+}
+
+// After engine: without MeshPeer objects there is no peer status to check, so that check is
+// off unless asked for, and asking for it is a contradiction.
+Status parse_checks(const Reader& reader, const YAML::Node& root, Scenario& scenario) {
+  if (present(root["checks"])) {
+    MESH_TRY_VOID(reader.checks(root["checks"], scenario.checks));
+  }
+  if (scenario.engine.meshpeers) return {};
+  const YAML::Node asked = present(root["checks"]) ? root["checks"]["peer_status"] : YAML::Node();
+  if (present(asked) && scenario.checks.peer_status) {
+    return reader.error(asked, "checks.peer_status", "needs engine.meshpeers: true");
+  }
+  scenario.checks.peer_status = false;
+  return {};
+}
+
+Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& scenario) {
+  MESH_TRY_VOID(parse_header(reader, root, scenario));
   if (!present(root["zones"])) return reader.error(root, "zones", "required");
   MESH_TRY_VOID(reader.zones(root["zones"], scenario));
   if (present(root["topology"])) {
-    MESH_TRY(const std::string topology, reader.string(root["topology"], "topology"));
-    const std::map<std::string, Topology> topologies = {
-        {"full", Topology::full},
-        {"bootstrap_first", Topology::bootstrap_first},
-        {"ring", Topology::ring},
-        {"line", Topology::line},
-        {"star", Topology::star}};
-    if (topologies.count(topology) == 0) {
-      return reader.error(root["topology"], "topology",
-                          "expected full, bootstrap_first, ring, line or star");
-    }
-    scenario.topology = topologies.at(topology);
+    MESH_TRY(scenario.topology, parse_topology(reader, root["topology"]));
   }
   if (present(root["network"])) {
     MESH_TRY_VOID(reader.network(root["network"], scenario));
@@ -610,21 +654,7 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
     MESH_TRY_VOID(reader.engine(root["engine"], scenario.engine));
   }
   if (present(root["kube"])) {
-    MESH_TRY_VOID(
-        reader.known(root["kube"], "kube", {"request_latency", "watch_latency", "watch_history"}));
-    if (present(root["kube"]["watch_history"])) {
-      MESH_TRY(const std::int64_t history,
-               reader.integer(root["kube"]["watch_history"], "kube.watch_history", 1, 1'000'000));
-      scenario.kube.watch_history = static_cast<std::size_t>(history);
-    }
-    if (present(root["kube"]["request_latency"])) {
-      MESH_TRY(scenario.kube.request_latency,
-               reader.duration(root["kube"]["request_latency"], "kube.request_latency"));
-    }
-    if (present(root["kube"]["watch_latency"])) {
-      MESH_TRY(scenario.kube.watch_latency,
-               reader.duration(root["kube"]["watch_latency"], "kube.watch_latency"));
-    }
+    MESH_TRY_VOID(parse_kube(reader, root["kube"], scenario.kube));
   }
   if (present(root["controller"])) {
     MESH_TRY(scenario.controller, reader.boolean(root["controller"], "controller"));
@@ -635,18 +665,7 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
   if (present(root["timeline"])) {
     MESH_TRY_VOID(parse_timeline(reader, root["timeline"], scenario));
   }
-  if (present(root["checks"])) {
-    MESH_TRY_VOID(reader.checks(root["checks"], scenario.checks));
-  }
-  if (!scenario.engine.meshpeers) {
-    // Without MeshPeer objects there is no peer status to check: off unless asked for, and
-    // asking for it is a contradiction.
-    const YAML::Node asked = present(root["checks"]) ? root["checks"]["peer_status"] : YAML::Node();
-    if (present(asked) && scenario.checks.peer_status) {
-      return reader.error(asked, "checks.peer_status", "needs engine.meshpeers: true");
-    }
-    scenario.checks.peer_status = false;
-  }
+  MESH_TRY_VOID(parse_checks(reader, root, scenario));
   if (present(root["tags"])) {
     MESH_TRY(scenario.tags, reader.strings(root["tags"], "tags"));
   }
@@ -766,26 +785,8 @@ std::string action_key(ActionKind kind) {
   return "assert";
 }
 
-void emit_action_body(YAML::Emitter& out, const Action& action) {
+void emit_assertion(YAML::Emitter& out, const Action& action) {
   switch (action.kind) {
-    case ActionKind::restart:
-      if (action.from_checkpoint) {
-        out << YAML::Flow << YAML::BeginMap << YAML::Key << "zone" << YAML::Value << action.zone
-            << YAML::Key << "state" << YAML::Value << "checkpoint" << YAML::EndMap;
-      } else {
-        out << action.zone;
-      }
-      return;
-    case ActionKind::isolate:
-    case ActionKind::crash:
-    case ActionKind::pause:
-    case ActionKind::resume:
-    case ActionKind::watch_drop:
-    case ActionKind::compact:
-    case ActionKind::api_pause:
-    case ActionKind::api_resume: out << action.zone; return;
-    case ActionKind::heal:
-    case ActionKind::reset: out << YAML::Flow << YAML::BeginMap << YAML::EndMap; return;
     case ActionKind::assert_converged: out << "converged"; return;
     case ActionKind::assert_owner:
       out << YAML::Flow << YAML::BeginMap << YAML::Key << "owner" << YAML::Value << YAML::BeginMap
@@ -807,8 +808,12 @@ void emit_action_body(YAML::Emitter& out, const Action& action) {
       if (!action.zones.empty()) out << YAML::Key << "observers" << YAML::Value << action.zones;
       out << YAML::EndMap << YAML::EndMap;
       return;
-    default: break;
+    default: MESH_UNREACHABLE();
   }
+}
+
+// The mapping of every other action, the keys Reader::action_fields reads.
+void emit_action_fields(YAML::Emitter& out, const Action& action) {
   out << YAML::Flow << YAML::BeginMap;
   const auto field = [&](const char* key, const std::string& value) {
     if (!value.empty()) out << YAML::Key << key << YAML::Value << value;
@@ -842,6 +847,35 @@ void emit_action_body(YAML::Emitter& out, const Action& action) {
   out << YAML::EndMap;
 }
 
+void emit_action_body(YAML::Emitter& out, const Action& action) {
+  switch (action.kind) {
+    case ActionKind::restart:
+      if (action.from_checkpoint) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "zone" << YAML::Value << action.zone
+            << YAML::Key << "state" << YAML::Value << "checkpoint" << YAML::EndMap;
+      } else {
+        out << action.zone;
+      }
+      return;
+    case ActionKind::isolate:
+    case ActionKind::crash:
+    case ActionKind::pause:
+    case ActionKind::resume:
+    case ActionKind::watch_drop:
+    case ActionKind::compact:
+    case ActionKind::api_pause:
+    case ActionKind::api_resume: out << action.zone; return;
+    case ActionKind::heal:
+    case ActionKind::reset: out << YAML::Flow << YAML::BeginMap << YAML::EndMap; return;
+    case ActionKind::assert_converged:
+    case ActionKind::assert_owner:
+    case ActionKind::assert_exists:
+    case ActionKind::assert_absent:
+    case ActionKind::assert_peer_state: emit_assertion(out, action); return;
+    default: emit_action_fields(out, action); return;
+  }
+}
+
 void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   out << YAML::Key << "engine" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "heartbeat_interval" << YAML::Value
@@ -868,19 +902,9 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   out << YAML::EndMap;
 }
 
-}  // namespace
-
-std::string to_yaml(const Scenario& scenario) {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "name" << YAML::Value << scenario.name;
-  if (!scenario.description.empty()) {
-    out << YAML::Key << "description" << YAML::Value << YAML::Literal << scenario.description;
-  }
-  if (scenario.seed) out << YAML::Key << "seed" << YAML::Value << *scenario.seed;
-  out << YAML::Key << "duration" << YAML::Value << format_duration(scenario.duration);
+void emit_zones(YAML::Emitter& out, const std::vector<ZoneSpec>& zones) {
   out << YAML::Key << "zones" << YAML::Value << YAML::BeginSeq;
-  for (const ZoneSpec& zone : scenario.zones) {
+  for (const ZoneSpec& zone : zones) {
     const bool plain =
         zone.clock_offset == Duration::zero() && zone.clock_drift_ppm == 0 && !zone.start_at;
     if (plain) {
@@ -900,6 +924,9 @@ std::string to_yaml(const Scenario& scenario) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+}
+
+void emit_network(YAML::Emitter& out, const Scenario& scenario) {
   const char* topologies[] = {"full", "bootstrap_first", "ring", "line", "star"};
   out << YAML::Key << "topology" << YAML::Value
       << topologies[static_cast<std::size_t>(scenario.topology)];
@@ -923,41 +950,36 @@ std::string to_yaml(const Scenario& scenario) {
     out << YAML::EndSeq;
   }
   out << YAML::EndMap;
-  emit_engine(out, scenario.engine);
+}
+
+void emit_kube(YAML::Emitter& out, const KubeSpec& kube) {
   out << YAML::Key << "kube" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-      << "request_latency" << YAML::Value << format_duration(scenario.kube.request_latency)
-      << YAML::Key << "watch_latency" << YAML::Value
-      << format_duration(scenario.kube.watch_latency);
-  if (scenario.kube.watch_history != KubeSpec{}.watch_history) {
-    out << YAML::Key << "watch_history" << YAML::Value << scenario.kube.watch_history;
+      << "request_latency" << YAML::Value << format_duration(kube.request_latency) << YAML::Key
+      << "watch_latency" << YAML::Value << format_duration(kube.watch_latency);
+  if (kube.watch_history != KubeSpec{}.watch_history) {
+    out << YAML::Key << "watch_history" << YAML::Value << kube.watch_history;
   }
   out << YAML::EndMap;
-  out << YAML::Key << "controller" << YAML::Value << scenario.controller;
-  const RandomWorkload& random = scenario.random;
-  if (random.operations_per_second > 0) {
-    out << YAML::Key << "workload" << YAML::Value << YAML::BeginMap << YAML::Key << "random"
-        << YAML::Value << YAML::Flow << YAML::BeginMap;
-    out << YAML::Key << "operations_per_second" << YAML::Value << random.operations_per_second;
-    out << YAML::Key << "objects" << YAML::Value << random.objects;
-    out << YAML::Key << "delete_fraction" << YAML::Value << random.delete_fraction;
-    out << YAML::Key << "update_fraction" << YAML::Value << random.update_fraction;
-    if (random.object_size_bytes > 0) {
-      out << YAML::Key << "object_size" << YAML::Value << random.object_size_bytes;
-    }
-    if (random.stop_at) {
-      out << YAML::Key << "stop_at" << YAML::Value << format_duration(*random.stop_at);
-    }
-    out << YAML::EndMap << YAML::EndMap;
+}
+
+void emit_workload(YAML::Emitter& out, const RandomWorkload& random) {
+  if (random.operations_per_second <= 0) return;
+  out << YAML::Key << "workload" << YAML::Value << YAML::BeginMap << YAML::Key << "random"
+      << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "operations_per_second" << YAML::Value << random.operations_per_second;
+  out << YAML::Key << "objects" << YAML::Value << random.objects;
+  out << YAML::Key << "delete_fraction" << YAML::Value << random.delete_fraction;
+  out << YAML::Key << "update_fraction" << YAML::Value << random.update_fraction;
+  if (random.object_size_bytes > 0) {
+    out << YAML::Key << "object_size" << YAML::Value << random.object_size_bytes;
   }
-  out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
-  for (const Action& action : scenario.timeline) {
-    out << YAML::BeginMap << YAML::Key << "at" << YAML::Value << format_duration(action.at)
-        << YAML::Key << action_key(action.kind) << YAML::Value;
-    emit_action_body(out, action);
-    out << YAML::EndMap;
+  if (random.stop_at) {
+    out << YAML::Key << "stop_at" << YAML::Value << format_duration(*random.stop_at);
   }
-  out << YAML::EndSeq;
-  const Checks& checks = scenario.checks;
+  out << YAML::EndMap << YAML::EndMap;
+}
+
+void emit_checks(YAML::Emitter& out, const Checks& checks) {
   out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "converge_within" << YAML::Value << format_duration(checks.converge_within);
   out << YAML::Key << "convergence" << YAML::Value << checks.convergence;
@@ -966,6 +988,34 @@ std::string to_yaml(const Scenario& scenario) {
   out << YAML::Key << "peer_status" << YAML::Value << checks.peer_status;
   out << YAML::Key << "bounded_logs" << YAML::Value << checks.bounded_logs;
   out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string to_yaml(const Scenario& scenario) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << scenario.name;
+  if (!scenario.description.empty()) {
+    out << YAML::Key << "description" << YAML::Value << YAML::Literal << scenario.description;
+  }
+  if (scenario.seed) out << YAML::Key << "seed" << YAML::Value << *scenario.seed;
+  out << YAML::Key << "duration" << YAML::Value << format_duration(scenario.duration);
+  emit_zones(out, scenario.zones);
+  emit_network(out, scenario);
+  emit_engine(out, scenario.engine);
+  emit_kube(out, scenario.kube);
+  out << YAML::Key << "controller" << YAML::Value << scenario.controller;
+  emit_workload(out, scenario.random);
+  out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
+  for (const Action& action : scenario.timeline) {
+    out << YAML::BeginMap << YAML::Key << "at" << YAML::Value << format_duration(action.at)
+        << YAML::Key << action_key(action.kind) << YAML::Value;
+    emit_action_body(out, action);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  emit_checks(out, scenario.checks);
   if (!scenario.tags.empty()) out << YAML::Key << "tags" << YAML::Value << scenario.tags;
   if (scenario.test_break_merge_rule) {
     out << YAML::Key << "test" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key

@@ -484,6 +484,25 @@ void Impl::on_kube_execute(Zone& zone, const engine::KubeRequest& request) {
            Event{EventKind::kube_result, zone.index, zone.node_generation, std::move(result)});
 }
 
+// One flip of a flapping link, then the next one a period later, until the flap ends.
+void Impl::on_flap(Event& event) {
+  const Action& action = scenario_.timeline.at(std::get<std::size_t>(event.payload));
+  const std::string pair = action.zones.at(0) + "|" + action.zones.at(1);
+  if (flapping_.count(pair) == 0 || elapsed() > action.at + action.duration) return;
+  Zone& a = *zone_named(action.zones[0]);
+  Zone& b = *zone_named(action.zones[1]);
+  const bool down = !network_.blocked(a.host, b.host);
+  if (down) {
+    network_.block(a.host, b.host);
+    network_.block(b.host, a.host);
+  } else {
+    network_.unblock(now_, a.host, b.host);
+    network_.unblock(now_, b.host, a.host);
+  }
+  trace(nullptr, "flap " + pair + (down ? " down" : " up"));
+  schedule(now_ + action.period, std::move(event));
+}
+
 void Impl::dispatch(Event& event) {
   result_.stats.events++;
   Zone& zone = *zones_.at(event.zone);
@@ -534,24 +553,7 @@ void Impl::dispatch(Event& event) {
       random_operation();
       schedule_next_workload();
       break;
-    case EventKind::flap: {
-      const Action& action = scenario_.timeline.at(std::get<std::size_t>(event.payload));
-      const std::string pair = action.zones.at(0) + "|" + action.zones.at(1);
-      if (flapping_.count(pair) == 0 || elapsed() > action.at + action.duration) break;
-      Zone& a = *zone_named(action.zones[0]);
-      Zone& b = *zone_named(action.zones[1]);
-      const bool down = !network_.blocked(a.host, b.host);
-      if (down) {
-        network_.block(a.host, b.host);
-        network_.block(b.host, a.host);
-      } else {
-        network_.unblock(now_, a.host, b.host);
-        network_.unblock(now_, b.host, a.host);
-      }
-      trace(nullptr, "flap " + pair + (down ? " down" : " up"));
-      schedule(now_ + action.period, std::move(event));
-      break;
-    }
+    case EventKind::flap: on_flap(event); break;
     case EventKind::zone_start:
       if (zone.state == Zone::State::waiting) start_zone(zone);
       break;
@@ -591,8 +593,7 @@ RunResult Impl::run() {
       timeline(nullptr, "converged",
                "converged " + format_duration(now_ - healed) + " after the final heal");
     }
-    const bool peers_settled =
-        !scenario_.checks.peer_status || peer_status_problems(true).empty();
+    const bool peers_settled = !scenario_.checks.peer_status || peer_status_problems(true).empty();
     if (result_.stats.converged_after && peers_settled) break;
   }
   final_checks();

@@ -105,6 +105,7 @@ class Impl {
   void schedule(Instant at, Event event);
   void run_until(Instant limit);
   void dispatch(Event& event);
+  void on_flap(Event& event);
   void dispatch_network(io_sim::NetEvent& event);
   void start_zone(Zone& zone, bool from_checkpoint = false);
   void maybe_checkpoint(Zone& zone);

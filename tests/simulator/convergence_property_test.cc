@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "simulator/scenario.h"
 #include "simulator/world.h"
@@ -43,6 +44,17 @@ std::string zone_name(int index, int count) {
   return "zone" + std::to_string(index % count + 1);
 }
 
+// Two groups chosen by the bits of the step's value; none when one group would be empty.
+std::optional<Action> partition_of(const Step& step, int zones) {
+  Action cut{.at = Duration::from_seconds(step.at_s), .kind = ActionKind::partition};
+  cut.groups = {{}, {}};
+  for (int i = 0; i < zones; i++) {
+    cut.groups[((step.value >> (i % 5)) & 1) != 0 ? 0 : 1].push_back(zone_name(i, zones));
+  }
+  if (cut.groups[0].empty() || cut.groups[1].empty()) return std::nullopt;
+  return cut;
+}
+
 // Turns one generated step into timeline actions (a fault and, where it has one, its end).
 void add_step(Scenario& scenario, const Step& step, int zones) {
   const Duration at = Duration::from_seconds(step.at_s);
@@ -63,17 +75,12 @@ void add_step(Scenario& scenario, const Step& step, int zones) {
     case 3:
       timeline.push_back({.at = at, .kind = ActionKind::remove, .zone = zone, .app = app});
       break;
-    case 4: {
-      Action cut{.at = at, .kind = ActionKind::partition};
-      cut.groups = {{}, {}};
-      for (int i = 0; i < zones; i++) {
-        cut.groups[((step.value >> (i % 5)) & 1) != 0 ? 0 : 1].push_back(zone_name(i, zones));
+    case 4:
+      if (auto cut = partition_of(step, zones)) {
+        timeline.push_back(std::move(*cut));
+        timeline.push_back({.at = later, .kind = ActionKind::heal});
       }
-      if (cut.groups[0].empty() || cut.groups[1].empty()) break;
-      timeline.push_back(cut);
-      timeline.push_back({.at = later, .kind = ActionKind::heal});
       break;
-    }
     case 5:
       if (zone == other) break;
       timeline.push_back(
