@@ -1,14 +1,18 @@
 // Mechanical style and layering checks over the source tree (STYLE.md §5):
 // - engine/ stays sans-IO: no sockets, files, threads, clocks, OS randomness or loggers;
 // - no module includes another module's internal/ headers;
-// - lines stay within 100 columns.
+// - lines stay within 100 columns;
+// - function bodies stay within 70 lines.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -181,6 +185,152 @@ TEST(Tidy, LinesFitInOneHundredColumns) {
         if (line.size() > columns_max) {
           findings.push_back({fs::relative(path, source_dir).string(), number,
                               std::to_string(line.size()) + " columns"});
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+}
+
+// Function bodies, found by a brace scanner that skips comments and string, character and raw
+// string literals. A "{" opens a function body when it ends a statement at namespace or class
+// scope that has a parameter list and is not an initialisation ("= ...{"); its length counts
+// the lines from that "{" to its "}", both included. A constructor whose initialiser list
+// uses braces is not seen (a missed check, never a false finding).
+class FunctionScanner {
+ public:
+  struct Body {
+    int first_line = 0;
+    int last_line = 0;
+  };
+
+  std::vector<Body> scan(const std::string& text) {
+    for (std::size_t index = 0; index < text.size(); index++) {
+      const char c = text[index];
+      if (c == '\n') line_++;
+      if (skip_literal_or_comment(text, index)) continue;
+      if (c == '{') {
+        open();
+      } else if (c == '}') {
+        close();
+      } else if (c == ';') {
+        statement_.clear();
+      } else {
+        statement_.push_back(c);
+      }
+    }
+    return bodies_;
+  }
+
+ private:
+  enum class Kind : std::uint8_t { scope, function, other };
+  struct Frame {
+    Kind kind = Kind::other;
+    int line = 0;
+  };
+
+  // Advances `index` over a comment or literal starting there; true when it did.
+  bool skip_literal_or_comment(const std::string& text, std::size_t& index) {
+    const std::string_view rest = std::string_view(text).substr(index);
+    std::string_view end;
+    if (rest.starts_with("//")) {
+      end = "\n";
+    } else if (rest.starts_with("/*")) {
+      end = "*/";
+    } else if (rest.starts_with("R\"")) {
+      const std::size_t paren = rest.find('(');
+      raw_end_ = ")" + std::string(rest.substr(2, paren - 2)) + "\"";
+      end = raw_end_;
+    } else if (rest[0] == '"' || (rest[0] == '\'' && !preceded_by_digit(text, index))) {
+      return skip_quoted(text, index);
+    } else {
+      return false;
+    }
+    const std::size_t stop = text.find(end, index + 2);
+    const std::size_t last = stop == std::string::npos ? text.size() : stop + end.size() - 1;
+    for (std::size_t at = index; at < last; at++) line_ += text[at] == '\n' ? 1 : 0;
+    index = end == "\n" ? last - 1 : last;  // a line comment leaves its newline to the caller
+    return true;
+  }
+  static bool preceded_by_digit(const std::string& text, std::size_t index) {
+    return index > 0 && std::isxdigit(static_cast<unsigned char>(text[index - 1])) != 0;
+  }
+  static bool skip_quoted(const std::string& text, std::size_t& index) {
+    const char quote = text[index];
+    for (index++; index < text.size() && text[index] != quote; index++) {
+      if (text[index] == '\\') index++;
+    }
+    return true;
+  }
+
+  void open() {
+    const std::string statement = trimmed(statement_);
+    statement_.clear();
+    static const std::regex scope(R"(^(namespace|extern)\b|^(template\s*<.*>\s*)?)"
+                                  R"((class|struct|union|enum)\b)");
+    const bool at_scope = frames_.empty() || frames_.back().kind == Kind::scope;
+    Kind kind = Kind::other;
+    if (std::regex_search(statement, scope)) {
+      kind = Kind::scope;
+    } else if (at_scope && statement.find(')') != std::string::npos &&
+               statement.substr(0, statement.find('(')).find('=') == std::string::npos) {
+      kind = Kind::function;
+    }
+    frames_.push_back({kind, line_});
+  }
+  void close() {
+    statement_.clear();
+    if (frames_.empty()) return;  // unbalanced text; the compiler reports it
+    const Frame frame = frames_.back();
+    frames_.pop_back();
+    if (frame.kind == Kind::function) bodies_.push_back({frame.line, line_});
+  }
+  static std::string trimmed(const std::string& text) {
+    const std::size_t first = text.find_first_not_of(" \t\n");
+    return first == std::string::npos ? std::string() : text.substr(first);
+  }
+
+  int line_ = 1;
+  std::string statement_;
+  std::string raw_end_;
+  std::vector<Frame> frames_;
+  std::vector<Body> bodies_;
+};
+
+TEST(Tidy, FunctionScannerFindsBodiesAndSkipsLiterals) {
+  const std::string text =
+      "namespace a {\n"
+      "int f(int x) {\n"
+      "  const char* s = \"}\"; // }\n"
+      "  auto r = R\"(})\";\n"
+      "  return x > 0 ? '}' : 1'000;\n"
+      "}\n"
+      "struct S {\n"
+      "  void g() const { if (true) { } }\n"
+      "};\n"
+      "const int table[] = {1, 2};\n"
+      "}  // namespace a\n";
+  const auto bodies = FunctionScanner().scan(text);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0].first_line, 2);
+  EXPECT_EQ(bodies[0].last_line, 6);
+  EXPECT_EQ(bodies[1].first_line, 8);
+  EXPECT_EQ(bodies[1].last_line, 8);
+}
+
+TEST(Tidy, FunctionsFitInSeventyLines) {
+  constexpr int function_lines_max = 70;
+  std::vector<Finding> findings;
+  std::vector<std::string> roots = modules;
+  roots.push_back("tests");
+  roots.push_back("bench");
+  for (const std::string& root : roots) {
+    for (const fs::path& path : source_files(source_dir / root)) {
+      for (const auto& body : FunctionScanner().scan(read_text(path))) {
+        const int lines = body.last_line - body.first_line + 1;
+        if (lines > function_lines_max) {
+          findings.push_back({fs::relative(path, source_dir).string(), body.first_line,
+                              "function body of " + std::to_string(lines) + " lines"});
         }
       }
     }
