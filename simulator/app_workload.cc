@@ -60,7 +60,10 @@ bool Workload::present(std::string_view version) const {
 
 bool Workload::complete(std::string_view version, Instant now) const {
   const InstalledVersion* installed = find(version);
-  return installed != nullptr && !installed->missing && installed->complete_at <= now;
+  if (installed == nullptr || installed->missing || installed->complete_at > now) return false;
+  // Terminating objects still exist (the real controller checks existence only) until their
+  // deletion finishes, whether or not settle() has run since.
+  return !installed->gone_at.has_value() || *installed->gone_at > now;
 }
 
 bool Workload::has_other_versions(std::string_view version) const {

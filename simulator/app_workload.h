@@ -54,7 +54,7 @@ class Workload {
 
   // Some object labelled with `version` exists.
   bool present(std::string_view version) const;
-  // Every rendered object of `version` exists.
+  // Every rendered object of `version` exists at `now` (terminating ones count until gone).
   bool complete(std::string_view version, Instant now) const;
   // Objects of a version other than `version` exist ("" = any version).
   bool has_other_versions(std::string_view version) const;

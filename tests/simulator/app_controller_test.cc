@@ -630,6 +630,32 @@ TEST(AppController, MissingObjectsAreRedeployed) {
   EXPECT_EQ(condition_status(zone.get(), "a", "Local"), "Healthy");
 }
 
+// A deploy over objects that are still terminating is Done at once (only existence is
+// checked), but once their deletion finishes they are gone: the operation job must see them
+// missing and redeploy, not report Healthy over nothing (found by the controller property).
+TEST(AppController, DeployOverTerminatingObjectsRedeploysOnceTheyAreGone) {
+  Zone zone("a");
+  bring_up_local(zone);
+  zone.controller().set_deploy_duration(Duration::zero());
+  zone.controller().set_undeploy_duration(Duration::from_seconds(32));
+  Json status = zone.get()["status"];
+  status["ownership"]["placements"] = Json::array();
+  zone.write_status("web", status);
+  zone.poke();
+  ASSERT_TRUE(zone.run_for(Duration::zero()));
+  status = zone.get()["status"];
+  status["ownership"]["placements"] = Json::parse(R"([{"zone":"a"}])");
+  zone.write_status("web", status);
+  zone.poke();
+  ASSERT_TRUE(zone.run_for(Duration::from_seconds(1'800)));
+  const Json object = zone.get();
+  EXPECT_EQ(state_of(object), "Operational");
+  EXPECT_EQ(condition_status(object, "a", "Local"), "Healthy");
+  const auto workload = zone.controller().workload(app_key("web"));
+  ASSERT_EQ(workload.size(), 1U);
+  EXPECT_TRUE(workload[0].complete);
+}
+
 TEST(AppController, RestartLosesJobsAndRederivesFromStatus) {
   Zone zone("a");
   zone.controller().set_deploy_duration(Duration::from_seconds(30));
