@@ -558,12 +558,83 @@ Status check_zone_references(const Reader& reader, const YAML::Node& node, const
   return {};
 }
 
+// At least two groups, none empty, and no zone in two of them.
+Status check_partition_groups(const Reader& reader, const YAML::Node& body, const Action& action,
+                              const std::string& prefix) {
+  if (action.groups.size() < 2) {
+    return reader.error(body, prefix + ".groups", "expected at least two groups");
+  }
+  std::set<std::string> seen;
+  for (const auto& group : action.groups) {
+    if (group.empty()) return reader.error(body["groups"], prefix + ".groups", "an empty group");
+    for (const std::string& zone : group) {
+      if (!seen.insert(zone).second) {
+        return reader.error(body["groups"], prefix + ".groups",
+                            "zone '" + zone + "' is in two groups");
+      }
+    }
+  }
+  return {};
+}
+
+// The fields an action cannot do without, so that a file missing one fails to load with its
+// line instead of crashing or doing nothing at run time. Optional fields have defaults
+// (placements: the creating zone; version: a fresh one; one_way: false; count: 1).
+Status check_required_fields(const Reader& reader, const YAML::Node& node, const Action& action,
+                             const std::string& key) {
+  std::string name;
+  for (const auto& [text, kind] : action_names()) {
+    if (kind == action.kind) name = text;
+  }
+  const YAML::Node body = node[name];
+  const std::string prefix = key + "." + name;
+  const auto need = [&](bool given, const char* field) -> Status {
+    if (given) return {};
+    return reader.error(body, prefix + "." + field, "required");
+  };
+  switch (action.kind) {
+    case ActionKind::create:
+    case ActionKind::update:
+    case ActionKind::remove:
+      MESH_TRY_VOID(need(!action.zone.empty(), "zone"));
+      return need(!action.app.empty(), "app");
+    case ActionKind::partition: return check_partition_groups(reader, body, action, prefix);
+    case ActionKind::block:
+    case ActionKind::unblock:
+      MESH_TRY_VOID(need(!action.from.empty(), "from"));
+      MESH_TRY_VOID(need(!action.to.empty(), "to"));
+      if (action.from == action.to) return reader.error(body, prefix, "from and to are one zone");
+      return {};
+    case ActionKind::flap:
+      if (action.zones.size() != 2 || action.zones[0] == action.zones[1]) {
+        return reader.error(body, prefix + ".zones", "expected two different zones");
+      }
+      MESH_TRY_VOID(need(action.period > Duration::zero(), "period"));
+      return need(action.duration > Duration::zero(), "duration");
+    case ActionKind::clock_jump:
+    case ActionKind::clock_drift:
+    case ActionKind::conflict_storm: return need(!action.zone.empty(), "zone");
+    case ActionKind::health: {
+      MESH_TRY_VOID(need(!action.zone.empty(), "zone"));
+      MESH_TRY_VOID(need(!action.app.empty(), "app"));
+      MESH_TRY_VOID(need(!action.value.empty(), "value"));
+      const std::set<std::string> values = {"Healthy",     "Missing",   "Degraded",
+                                            "Progressing", "Suspended", "Unknown"};
+      if (values.count(action.value) != 0) return {};
+      return reader.error(body["value"], prefix + ".value",
+                          "expected Healthy, Progressing, Degraded, Missing, Suspended or Unknown");
+    }
+    default: return {};
+  }
+}
+
 Status parse_timeline(const Reader& reader, const YAML::Node& node, Scenario& scenario) {
   if (!node.IsSequence()) return reader.error(node, "timeline", "expected a list");
   for (std::size_t index = 0; index < node.size(); index++) {
     MESH_TRY(Action action, reader.action(node[index], index));
-    MESH_TRY_VOID(check_zone_references(reader, node[index], action, scenario,
-                                        "timeline[" + std::to_string(index) + "]"));
+    const std::string key = "timeline[" + std::to_string(index) + "]";
+    MESH_TRY_VOID(check_zone_references(reader, node[index], action, scenario, key));
+    MESH_TRY_VOID(check_required_fields(reader, node[index], action, key));
     if (action.at > scenario.duration) {
       return reader.error(
           node[index]["at"], "timeline[" + std::to_string(index) + "].at",

@@ -142,8 +142,7 @@ TEST(LogStore, AuthoredOperationsFillTheSharedSignatureCache) {
   Author forger(2);
   Bytes bytes;
   forger.put("a", "evil").encode(bytes);
-  std::copy(author.public_key().bytes.begin(), author.public_key().bytes.end(),
-            bytes.begin() + 2);
+  std::copy(author.public_key().bytes.begin(), author.public_key().bytes.end(), bytes.begin() + 2);
   auto forged = Operation::decode(bytes);
   ASSERT_TRUE(forged.ok());
   LogStore receiving(LogStoreLimits{.signature_cache = &cache});

@@ -93,6 +93,31 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
                "s.yaml:3: checks.peer_status: needs engine.meshpeers: true");
 }
 
+// Each of these crashed mesh-sim (or did nothing) at run time before they were refused here.
+TEST(Scenario, ActionsMissingWhatTheyNeedAreRefusedWithTheirLine) {
+  const auto timeline = [](const std::string& action) {
+    return "zones: 3\ntimeline:\n  - at: 1s\n    " + action + "\n";
+  };
+  expect_error(timeline("create: {}"), "s.yaml:4: timeline[0].create.zone: required");
+  expect_error(timeline("update: {zone: zone1}"), "s.yaml:4: timeline[0].update.app: required");
+  expect_error(timeline("delete: {app: a}"), "timeline[0].delete.zone: required");
+  expect_error(timeline("partition: {}"), "partition.groups: expected at least two groups");
+  expect_error(timeline("partition: {groups: [[zone1], []]}"), "an empty group");
+  expect_error(timeline("partition: {groups: [[zone1], [zone1, zone2]]}"),
+               "zone 'zone1' is in two groups");
+  expect_error(timeline("block: {from: zone1}"), "timeline[0].block.to: required");
+  expect_error(timeline("unblock: {from: zone1, to: zone1}"), "from and to are one zone");
+  expect_error(timeline("flap: {zones: [zone1]}"), "flap.zones: expected two different zones");
+  expect_error(timeline("flap: {zones: [zone1, zone2], duration: 5s}"),
+               "flap.period: required");
+  expect_error(timeline("clock_jump: {by: 1s}"), "clock_jump.zone: required");
+  expect_error(timeline("clock_drift: {ppm: 5}"), "clock_drift.zone: required");
+  expect_error(timeline("conflict_storm: {count: 2}"), "conflict_storm.zone: required");
+  expect_error(timeline("health: {zone: zone1, app: a}"), "s.yaml:4: timeline[0].health.value");
+  expect_error(timeline("health: {zone: zone1, app: a, value: Sick}"),
+               "expected Healthy, Progressing");
+}
+
 TEST(Scenario, WithoutMeshPeersThePeerStatusCheckIsOff) {
   const auto parsed = parse_scenario("zones: 2\nengine: {meshpeers: false}\n", "s.yaml");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
