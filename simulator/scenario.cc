@@ -42,12 +42,20 @@ class Reader {
     }
     return {};
   }
+  // A key a mapping must have, reported at the mapping's line.
+  Status required(const YAML::Node& parent, const char* name, const std::string& prefix) const {
+    if (present(parent[name])) return {};
+    return error(parent, prefix + "." + name, "required");
+  }
   Result<std::string, ScenarioFailure> string(const YAML::Node& node,
                                               const std::string& key) const {
+    // A missing key is an invalid node, on which yaml-cpp's type queries throw.
+    if (!node.IsDefined()) return error(node, key, "required");
     if (!node.IsScalar()) return error(node, key, "expected a string");
     return node.Scalar();
   }
   Result<Duration, ScenarioFailure> duration(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsDefined()) return error(node, key, "required");
     if (!node.IsScalar()) return error(node, key, "expected a duration such as 250ms or 5s");
     auto parsed = parse_duration(node.Scalar());
     if (!parsed.ok()) return error(node, key, parsed.error());
@@ -56,6 +64,7 @@ class Reader {
   // A duration that may be negative ("-90m"): clock offsets and jumps.
   Result<Duration, ScenarioFailure> signed_duration(const YAML::Node& node,
                                                     const std::string& key) const {
+    if (!node.IsDefined()) return error(node, key, "required");
     if (!node.IsScalar()) return error(node, key, "expected a duration such as -30s or 2h");
     const std::string text = node.Scalar();
     const bool negative = text.starts_with("-");
@@ -65,6 +74,7 @@ class Reader {
   }
   Result<std::int64_t, ScenarioFailure> integer(const YAML::Node& node, const std::string& key,
                                                 std::int64_t min, std::int64_t max) const {
+    if (!node.IsDefined()) return error(node, key, "required");
     std::int64_t value = 0;
     const std::string text = node.IsScalar() ? node.Scalar() : "";
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -108,6 +118,7 @@ class Reader {
     return {};
   }
   Result<bool, ScenarioFailure> boolean(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsDefined()) return error(node, key, "required");
     if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
       return node.Scalar() == "true";
     }
@@ -115,6 +126,7 @@ class Reader {
   }
   Result<std::vector<std::string>, ScenarioFailure> strings(const YAML::Node& node,
                                                             const std::string& key) const {
+    if (!node.IsDefined()) return error(node, key, "required");
     if (!node.IsSequence()) return error(node, key, "expected a list");
     std::vector<std::string> out;
     for (const YAML::Node& item : node) {
@@ -243,8 +255,17 @@ Status Reader::network(const YAML::Node& node, Scenario& scenario) const {
     const YAML::Node item = node["links"][index];
     const std::string key = "network.links[" + std::to_string(index) + "]";
     MESH_TRY_VOID(known(item, key, {"between", "latency", "bandwidth"}));
+    MESH_TRY_VOID(required(item, "between", key));
     MESH_TRY(const auto between, strings(item["between"], key + ".between"));
-    if (between.size() != 2) return error(item["between"], key + ".between", "two zones");
+    if (between.size() != 2 || between[0] == between[1]) {
+      return error(item["between"], key + ".between", "two different zones");
+    }
+    for (const std::string& name : between) {
+      const bool known_zone = std::any_of(scenario.zones.begin(), scenario.zones.end(),
+                                          [&](const ZoneSpec& zone) { return zone.name == name; });
+      if (!known_zone)
+        return error(item["between"], key + ".between", "unknown zone '" + name + "'");
+    }
     LinkSpec link{.a = between[0], .b = between[1]};
     if (present(item["latency"])) {
       MESH_TRY(link.latency, latency(item["latency"], key + ".latency"));
@@ -295,6 +316,13 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
   }
   MESH_TRY_VOID(
       optional_count(node, "snapshot_max_log", "engine", 2, 1'000'000, engine.snapshot_max_log));
+  // The relations between settings (suspect after two heartbeats, and so on) are the engine's.
+  engine::Config probe;
+  probe.zone = "zone1";
+  probe.network_id = "scenario";
+  apply_engine_spec(engine, probe);
+  const auto valid = probe.validate();
+  if (!valid.ok()) return error(node, "engine", valid.error().message);
   return {};
 }
 
@@ -513,11 +541,14 @@ Status Reader::assertion(const YAML::Node& body, const std::string& key, Action&
   if (which == "owner") {
     action.kind = ActionKind::assert_owner;
     MESH_TRY_VOID(known(args, sub, {"app", "zone"}));
+    MESH_TRY_VOID(required(args, "app", sub));
+    MESH_TRY_VOID(required(args, "zone", sub));
     MESH_TRY(action.app, string(args["app"], sub + ".app"));
     MESH_TRY(action.zone, string(args["zone"], sub + ".zone"));
   } else if (which == "exists" || which == "absent") {
     action.kind = which == "exists" ? ActionKind::assert_exists : ActionKind::assert_absent;
     MESH_TRY_VOID(known(args, sub, {"app", "zones"}));
+    MESH_TRY_VOID(required(args, "app", sub));
     MESH_TRY(action.app, string(args["app"], sub + ".app"));
     if (present(args["zones"])) {
       MESH_TRY(action.zones, strings(args["zones"], sub + ".zones"));
@@ -525,6 +556,8 @@ Status Reader::assertion(const YAML::Node& body, const std::string& key, Action&
   } else if (which == "peer_state") {
     action.kind = ActionKind::assert_peer_state;
     MESH_TRY_VOID(known(args, sub, {"peer", "state", "observers"}));
+    MESH_TRY_VOID(required(args, "peer", sub));
+    MESH_TRY_VOID(required(args, "state", sub));
     MESH_TRY(action.zone, string(args["peer"], sub + ".peer"));
     MESH_TRY(action.state, string(args["state"], sub + ".state"));
     const std::set<std::string> states = {"Ready", "NotReady", "Unavailable", "Unknown"};
@@ -753,6 +786,19 @@ Status parse_top_level(const Reader& reader, const YAML::Node& root, Scenario& s
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
+
+void apply_engine_spec(const EngineSpec& spec, engine::Config& config) {
+  config.heartbeat_interval = spec.heartbeat_interval;
+  config.peer_suspect_after = spec.peer_suspect_after;
+  config.peer_unavailable_after = spec.peer_unavailable_after;
+  config.link_idle_timeout = spec.link_idle_timeout;
+  config.resync_interval = spec.resync_interval;
+  config.dial_backoff_max = spec.dial_backoff_max;
+  config.tombstone_retention = spec.tombstone_retention;
+  config.connections_target = spec.connections_target;
+  config.snapshot_max_log = spec.snapshot_max_log;
+  config.snapshot_interval = spec.snapshot_interval;
+}
 
 Result<Duration, std::string> parse_duration(const std::string& text) {
   struct Unit {

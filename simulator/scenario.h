@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config.h"
 #include "engine/result.h"
 #include "engine/time.h"
 #include "io_sim/latency.h"
@@ -57,6 +58,10 @@ struct EngineSpec {
   // objects; the peer_status check then needs it on.
   bool meshpeers = true;
 };
+
+// Copies the spec's settings into a node's config (the world's nodes, and the reader's check
+// that a scenario's engine section passes engine::Config::validate).
+void apply_engine_spec(const EngineSpec& spec, engine::Config& config);
 
 struct KubeSpec {
   Duration request_latency = Duration::from_ms(2);

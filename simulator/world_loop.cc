@@ -151,16 +151,7 @@ engine::Config Impl::node_config(const Zone& zone) const {
       if (zone.index > 0) bootstrap(zone.index - 1);
       break;
   }
-  config.heartbeat_interval = spec.heartbeat_interval;
-  config.peer_suspect_after = spec.peer_suspect_after;
-  config.peer_unavailable_after = spec.peer_unavailable_after;
-  config.link_idle_timeout = spec.link_idle_timeout;
-  config.resync_interval = spec.resync_interval;
-  config.dial_backoff_max = spec.dial_backoff_max;
-  config.tombstone_retention = spec.tombstone_retention;
-  config.connections_target = spec.connections_target;
-  config.snapshot_max_log = spec.snapshot_max_log;
-  config.snapshot_interval = spec.snapshot_interval;
+  apply_engine_spec(spec, config);
   config.resources = {any_application_kind};
   config.meshpeer_namespace = "mesh-system";
   config.reporting_instance = "mesh-controller-" + zone.name;

@@ -116,6 +116,24 @@ TEST(Scenario, ActionsMissingWhatTheyNeedAreRefusedWithTheirLine) {
   expect_error(timeline("health: {zone: zone1, app: a}"), "s.yaml:4: timeline[0].health.value");
   expect_error(timeline("health: {zone: zone1, app: a, value: Sick}"),
                "expected Healthy, Progressing");
+  expect_error(timeline("assert: {owner: {app: a}}"),
+               "s.yaml:4: timeline[0].assert.owner.zone: required");
+  expect_error(timeline("assert: {exists: {}}"), "timeline[0].assert.exists.app: required");
+  expect_error(timeline("assert: {peer_state: {state: Ready}}"), "peer_state.peer: required");
+}
+
+// Settings the engine or the network would have refused with an assertion at run time.
+TEST(Scenario, EngineSettingsAndLinksAreCheckedWhenTheFileLoads) {
+  expect_error("zones: 2\nengine: {heartbeat_interval: 0s}\n",
+               "s.yaml:2: engine: heartbeat_interval: must be > 0");
+  expect_error("zones: 2\nengine: {heartbeat_interval: 2s, peer_suspect_after: 3s}\n",
+               "engine: peer_suspect_after: must be at least two heartbeat intervals");
+  expect_error("zones: 2\nnetwork: {links: [{between: [zone1, zone9]}]}\n",
+               "s.yaml:2: network.links[0].between: unknown zone 'zone9'");
+  expect_error("zones: 2\nnetwork: {links: [{between: [zone1, zone1]}]}\n",
+               "network.links[0].between: two different zones");
+  expect_error("zones: 2\nnetwork: {links: [{bandwidth: 10}]}\n",
+               "network.links[0].between: required");
 }
 
 TEST(Scenario, WithoutMeshPeersThePeerStatusCheckIsOff) {
