@@ -376,7 +376,7 @@ void Node::on_established(Now now, Connection& connection) {
   }
   if (!resolve_duplicate(now, connection)) return;
   membership_.handle_hello(now, hello);
-  if (!config_.resources.empty()) replication_.handle_author_zone(now, hello.identity, hello.zone);
+  bind_author_zone(now, hello.identity, hello.zone);
   if (connection.target) {
     DialTarget& target = targets_[*connection.target];
     target.key = hello.identity;
@@ -537,30 +537,19 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
     if (record.ok()) {
       membership_.handle_record(record.value());
       learn_target(record.value());
-      if (!config_.resources.empty()) {
-        replication_.handle_author_zone(now, record.value().key, record.value().zone);
-      }
+      bind_author_zone(now, record.value().key, record.value().zone);
     } else {
       emit(EventLevel::warn, record.error().message);
     }
   }
-  if (config_.resources.empty()) {
-    // Nothing replicated here: operations are relayed, not interpreted.
-  } else if (accepted.kind == OperationKind::snapshot) {
-    const bool own = accepted.log.author == identity_.public_key();
-    const auto author = membership_.peer(accepted.log.author);
-    replication_.handle_snapshot(now, *operation,
-                                 own      ? config_.zone
-                                 : author ? author->zone
-                                          : std::string());
-  } else if (operation->key() != peer_record_key()) {
-    const bool own = accepted.log.author == identity_.public_key();
-    const auto author = membership_.peer(accepted.log.author);
-    const std::string author_zone = own ? config_.zone : author ? author->zone : std::string();
-    if (const auto handled = replication_.handle_operation(*operation, author_zone);
-        !handled.ok()) {
-      metrics_.replication_rejected++;
-      emit(EventLevel::warn, "ignored " + handled.error().message);
+  // Nothing replicated here: operations are relayed, not interpreted.
+  const bool record = accepted.kind == OperationKind::data && operation->key() == peer_record_key();
+  if (!config_.resources.empty() && !record) {
+    const std::string author_zone = zone_of(accepted.log.author);
+    if (author_zone.empty()) {
+      hold_unbound(accepted);
+    } else {
+      replicate(now, accepted, *operation, author_zone);
     }
   }
   // Eager push: every other neighbour that may lack it gets it at the next flush.
@@ -570,6 +559,54 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
     if (known == connection.remote.end() || known->second.next_seq <= accepted.seq) {
       connection.catch_up.insert(accepted.log);
     }
+  }
+}
+
+// Our own zone, or the zone a record or hello of the author named; "" while none has.
+std::string Node::zone_of(const PublicKey& author) const {
+  if (author == identity_.public_key()) return config_.zone;
+  const auto peer = membership_.peer(author);
+  return peer ? peer->zone : std::string();
+}
+
+void Node::hold_unbound(const AcceptedOperation& accepted) {
+  UnboundOperations& unbound = unbound_[accepted.log.author];
+  unbound.accepted.push_back(accepted);
+  metrics_.operations_unbound++;
+  if (unbound.accepted.size() <= 2 * std::max<std::size_t>(unbound.pruned_count, 64)) return;
+  std::erase_if(unbound.accepted, [&](const AcceptedOperation& held) {
+    return logs_.find(held.log, held.seq) == nullptr;
+  });
+  unbound.pruned_count = unbound.accepted.size();
+}
+
+void Node::replicate(Now now, const AcceptedOperation& accepted, const Operation& operation,
+                     const std::string& author_zone) {
+  MESH_ASSERT(!config_.resources.empty());
+  MESH_ASSERT(!author_zone.empty());
+  if (accepted.kind == OperationKind::snapshot) {
+    replication_.handle_snapshot(now, operation, author_zone);
+    return;
+  }
+  if (const auto handled = replication_.handle_operation(operation, author_zone); !handled.ok()) {
+    metrics_.replication_rejected++;
+    emit(EventLevel::warn, "ignored " + handled.error().message);
+  }
+}
+
+// The zone comes from the author's own signed record or its authenticated hello.
+void Node::bind_author_zone(Now now, const PublicKey& author, const std::string& zone) {
+  if (config_.resources.empty() || zone.empty()) return;
+  replication_.handle_author_zone(now, author, zone);
+  const auto found = unbound_.find(author);
+  if (found == unbound_.end()) return;
+  const std::vector<AcceptedOperation> waiting = std::move(found->second.accepted);
+  unbound_.erase(found);
+  for (const AcceptedOperation& accepted : waiting) {
+    MESH_ASSERT(accepted.log.author == author);
+    // One a snapshot compacted since: a later operation of the author, also waiting, says more.
+    const Operation* operation = logs_.find(accepted.log, accepted.seq);
+    if (operation != nullptr) replicate(now, accepted, *operation, zone);
   }
 }
 

@@ -109,6 +109,8 @@ struct NodeMetrics {
   std::uint64_t kube_requests = 0;
   std::uint64_t kube_failures = 0;
   std::uint64_t operations_restored = 0;  // from a checkpoint at start
+  // Operations held back until their author's zone was known (see Node::unbound_).
+  std::uint64_t operations_unbound = 0;
 };
 
 class Node {
@@ -202,6 +204,12 @@ class Node {
   void move_incarnation(Now now, std::uint64_t above);
   void on_operations(Now now, Connection& connection, OperationsMessage message);
   void on_accepted(Now now, const AcceptedOperation& accepted, const Connection* source);
+  std::string zone_of(const PublicKey& author) const;
+  void hold_unbound(const AcceptedOperation& accepted);
+  void replicate(Now now, const AcceptedOperation& accepted, const Operation& operation,
+                 const std::string& author_zone);
+  // A record or hello named `author`'s zone: replication takes what waited for it.
+  void bind_author_zone(Now now, const PublicKey& author, const std::string& zone);
   void on_session_failure(Connection& connection);
   // timers
   void on_heartbeat(Now now);
@@ -262,7 +270,17 @@ class Node {
   // written again at the next heartbeat, so an API outage cannot leave a status stale.
   std::map<RequestId, PublicKey> meshpeer_requests_;
   std::set<PublicKey> meshpeer_retry_;
-  std::optional<bool> unknown_zones_alive_;        // as last told to replication
+  std::optional<bool> unknown_zones_alive_;  // as last told to replication
+  // Operations of authors whose zone no record or hello has named yet, in the order they were
+  // accepted: replication takes them once the zone is known, so that every part is checked
+  // against its author's zone (a peer could otherwise write another zone's status entry while
+  // its record was still on its way). Entries whose operation a snapshot compacted are pruned
+  // whenever a list doubles, so a list never holds much more than the store holds of its author.
+  struct UnboundOperations {
+    std::vector<AcceptedOperation> accepted;
+    std::size_t pruned_count = 0;  // entries after the last prune
+  };
+  std::map<PublicKey, UnboundOperations> unbound_;
   std::map<PublicKey, std::size_t> target_index_;  // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer

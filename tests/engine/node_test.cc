@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/json_util.h"
 #include "tests/support/test_net.h"
 
 namespace mesh::engine {
@@ -400,8 +401,7 @@ namespace {
 Bytes own_heights(const Node& node, std::initializer_list<std::uint64_t> incarnations) {
   std::vector<LogHeight> entries;
   for (const std::uint64_t incarnation : incarnations) {
-    entries.push_back({.log = {node.public_key(), incarnation}, .height = 3,
-                       .next_seq = 3});
+    entries.push_back({.log = {node.public_key(), incarnation}, .height = 3, .next_seq = 3});
   }
   Bytes message;
   encode_heights(entries, message);
@@ -445,6 +445,48 @@ TEST(NodeRawPeer, TwoRunsThatSawTheSameOlderIncarnationMoveToDifferentOnes) {
     moved.push_back(node.incarnation());
   }
   EXPECT_NE(moved[0], moved[1]);
+}
+
+// A relay hands us a part authored by a key whose record has not arrived yet, claiming the
+// relay's zone. Until the author's zone is known the part waits; then it is checked against
+// that zone like any other and refused. Before, it was taken with no zone check at all.
+TEST(NodeRawPeer, PartsWaitForTheirAuthorsZoneAndAreCheckedAgainstIt) {
+  Config config = TestNet::default_config(0);
+  config.resources = {ResourceKind{.group = "dcp.hiro.io",
+                                   .version = "v1",
+                                   .kind = "AnyApplication",
+                                   .strategy = StrategyKind::anyapplication}};
+  Node node(config, test::test_identity(1));
+  const Now now{Instant::from_ns(1), WallTime::from_unix_ms(1)};
+  node.handle_start(now);
+  while (node.poll_network()) {
+  }
+  RawPeer relay(node, 9, Instant::from_ns(2));
+  ASSERT_EQ(relay.session().state(), SessionState::established);
+  const Identity author = test::test_identity(5);
+  const LogId log{author.public_key(), 7};
+  const Json part = {{"v", 1},          {"kind", "dcp.hiro.io/v1/AnyApplication"},
+                     {"ns", "default"}, {"name", "app1"},
+                     {"zone", "raw"},   {"part", "zone"},
+                     {"gen", 1},        {"entry", {{"zone", "raw"}, {"version", 1}}}};
+  const std::string text = canonical(part);
+  auto claim = Operation::create(author, {.log = log, .key = blake2b_256(as_bytes("app1#zone"))},
+                                 Bytes(text.begin(), text.end()));
+  ASSERT_TRUE(claim.ok());
+  auto record = Operation::create(
+      author, {.log = log, .seq = 1, .key = peer_record_key(), .backlink = claim->hash()},
+      encode_peer_record({.key = author.public_key(), .zone = "zone5", .incarnation = 7}));
+  ASSERT_TRUE(record.ok());
+  Bytes message;
+  encode_operations({&claim.value()}, false, message);
+  relay.send(message);
+  EXPECT_EQ(node.metrics().operations_unbound, 1u);
+  EXPECT_EQ(node.metrics().replication_rejected, 0u);
+  message.clear();
+  encode_operations({&record.value()}, false, message);
+  relay.send(message);
+  EXPECT_EQ(node.membership().peer(author.public_key())->zone, "zone5");
+  EXPECT_EQ(node.metrics().replication_rejected, 1u);
 }
 
 TEST(NodeRawPeer, ForkOfTheCurrentLogAtEqualHeightMovesTheIncarnation) {
