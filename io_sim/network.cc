@@ -97,6 +97,7 @@ void Network::connect(Instant now, HostId host, ConnectionToken token, const std
   connection.backward = Direction{
       .from = *target, .to = host, .to_token = token, .free_at = now, .delivered_at = connected_at};
   connection.established = true;
+  connection.connected_at = connected_at;
   hosts_[host].connections[token] = id;
   remote.connections[accept_token] = id;
   stats_.connections_opened++;
@@ -188,14 +189,22 @@ void Network::reset_host(Instant now, HostId host) {
     Connection& connection = connections_.at(id);
     const Direction& outgoing =
         connection.forward.from == host ? connection.forward : connection.backward;
-    // The RST reaches the peer if its path is open; otherwise the peer finds out by timeout.
-    if (!blocked(outgoing.from, outgoing.to) &&
-        hosts_[outgoing.to].connections.count(outgoing.to_token) != 0) {
+    // The RST reaches the peer if its path is open; otherwise the peer finds out by timeout:
+    // its own keepalives once connected, or, while its connect is still unanswered, the
+    // kernel's connect timeout (without that event its dial would wait forever).
+    const bool peer_open = hosts_[outgoing.to].connections.count(outgoing.to_token) != 0;
+    if (peer_open && !blocked(outgoing.from, outgoing.to)) {
       push_control({.kind = NetEvent::Kind::closed,
                     .at = now + sample_latency(outgoing.from, outgoing.to),
                     .host = outgoing.to,
                     .token = outgoing.to_token,
                     .reason = "connection reset by peer"});
+    } else if (peer_open && connection.forward.to == host && now < connection.connected_at) {
+      push_control({.kind = NetEvent::Kind::refused,
+                    .at = now + connect_timeout,
+                    .host = outgoing.to,
+                    .token = outgoing.to_token,
+                    .reason = "connection timed out"});
     }
     stats_.resets++;
     drop_connection(id);

@@ -120,6 +120,7 @@ class Network {
     Direction forward;   // dialer -> acceptor
     Direction backward;  // acceptor -> dialer
     bool established = false;
+    Instant connected_at;  // when the dialer learns that its connect succeeded
   };
   struct Host {
     std::string address;

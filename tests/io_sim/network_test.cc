@@ -129,6 +129,23 @@ TEST_F(TwoHosts, CrashedHostResetsItsConnectionsAndRefusesDials) {
   EXPECT_EQ(events[1].kind, NetEvent::Kind::refused);
 }
 
+// The acceptor crashes while the path is cut and before the dialer's connect completed: no
+// RST can reach the dialer, so its connect times out, as a kernel's would. Without this event
+// the dial stayed pending forever (found by the convergence property).
+TEST_F(TwoHosts, DialToAHostThatCrashesBehindACutTimesOut) {
+  network.connect(t0, a, 1, "b:1");
+  network.block(a, b);
+  network.block(b, a);
+  network.set_host_down(t0, b, true);
+  const auto events = drain(network, t0 + Duration::from_seconds(10));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, NetEvent::Kind::refused);
+  EXPECT_EQ(events[0].host, a);
+  EXPECT_EQ(events[0].token, 1u);
+  EXPECT_EQ(events[0].reason, "connection timed out");
+  EXPECT_EQ(events[0].at, t0 + network.connect_timeout);
+}
+
 TEST_F(TwoHosts, BandwidthSerializesLargeTransfers) {
   open();
   network.set_bandwidth(a, b, 1'000'000);  // 1 MB/s
