@@ -62,6 +62,8 @@ struct Config {
   // No heartbeat for this long: Unavailable (confirmed gone); the seed's
   // peer_unavailable_after_seconds.
   Duration peer_unavailable_after = Duration::from_seconds(120);
+  // From the dial (or accept) until the session is established: a dial the driver never
+  // answers and a handshake that stalls both end here.
   Duration handshake_timeout = Duration::from_seconds(10);
   // Nothing received on a connection for this long: the link is dead; close it.
   Duration link_idle_timeout = Duration::from_seconds(5);

@@ -658,23 +658,36 @@ void Node::on_resync(Now now) {
   while (resync_next_ <= now.monotonic) resync_next_ = resync_next_ + config_.resync_interval;
 }
 
+// A dial that the driver never answers counts against the handshake timeout too: a SYN lost
+// to a black hole (or a simulated peer reset while the path was cut) would otherwise hold its
+// dial target forever, and the peer would never be dialed again (found by the convergence
+// property: a zone reported a reachable peer Unavailable for good after a heal).
 void Node::check_connection_deadlines(Now now) {
-  std::vector<std::pair<ConnectionId, bool>> expired;  // (id, established)
+  std::vector<std::pair<ConnectionId, LinkPhase>> expired;
   for (const auto& [id, connection] : connections_) {
-    if (connection.phase == LinkPhase::handshaking &&
-        now.monotonic >= connection.opened_at + config_.handshake_timeout) {
-      expired.emplace_back(id, false);
-    } else if (connection.phase == LinkPhase::established &&
+    const bool opening = connection.phase != LinkPhase::established;
+    if (opening && now.monotonic >= connection.opened_at + config_.handshake_timeout) {
+      expired.emplace_back(id, connection.phase);
+    } else if (!opening &&
                now.monotonic >= connection.last_received + config_.link_idle_timeout) {
-      expired.emplace_back(id, true);
+      expired.emplace_back(id, connection.phase);
     }
   }
-  for (const auto& [id, established] : expired) {
-    if (!established) metrics_.handshake_timeouts++;
-    close_connection(
-        now, id,
-        established ? "link idle: nothing received within the timeout" : "handshake timeout",
-        established ? std::optional(GoodbyeReason::idle) : std::nullopt);
+  for (const auto& [id, phase] : expired) {
+    switch (phase) {
+      case LinkPhase::connecting:
+        metrics_.handshake_timeouts++;
+        close_connection(now, id, "connect timeout: the dial was never answered", std::nullopt);
+        break;
+      case LinkPhase::handshaking:
+        metrics_.handshake_timeouts++;
+        close_connection(now, id, "handshake timeout", std::nullopt);
+        break;
+      case LinkPhase::established:
+        close_connection(now, id, "link idle: nothing received within the timeout",
+                         GoodbyeReason::idle);
+        break;
+    }
   }
 }
 
@@ -1041,9 +1054,9 @@ std::optional<Instant> Node::next_deadline() const {
   if (phase_ != Phase::running) return std::nullopt;
   Instant next = std::min({heartbeat_next_, resync_next_, snapshot_next_});
   for (const auto& [id, connection] : connections_) {
-    if (connection.phase == LinkPhase::handshaking) {
+    if (connection.phase != LinkPhase::established) {
       next = std::min(next, connection.opened_at + config_.handshake_timeout);
-    } else if (connection.phase == LinkPhase::established) {
+    } else {
       next = std::min(next, connection.last_received + config_.link_idle_timeout);
     }
   }

@@ -510,6 +510,39 @@ TEST(NodeRawPeer, ForkOfTheCurrentLogAtEqualHeightMovesTheIncarnation) {
   }
 }
 
+// A dial the driver never answers (neither connected nor failed) ends at the handshake
+// timeout and the peer is dialed again; before, the target stayed taken by the dead dial and
+// the peer was never dialed again (found by the convergence property).
+TEST(Node, UnansweredDialTimesOutAndIsRetried) {
+  Config config = TestNet::default_config(0);
+  config.bootstrap = {TestNet::bootstrap_to(1)};
+  Node node(config, test::test_identity(1));
+  const auto at = [](Duration since_start) {
+    return Now{Instant::from_ns(1) + since_start, WallTime::from_unix_ms(1)};
+  };
+  node.handle_start(at(Duration::zero()));
+  std::vector<ConnectionId> dials;
+  std::vector<ConnectionId> closes;
+  const auto drain = [&] {
+    while (auto command = node.poll_network()) {
+      if (const auto* dial = std::get_if<Dial>(&*command)) dials.push_back(dial->connection);
+      if (const auto* close = std::get_if<Close>(&*command)) closes.push_back(close->connection);
+    }
+  };
+  drain();
+  ASSERT_EQ(dials.size(), 1u);
+  for (Duration t = Duration::zero(); t < config.handshake_timeout * 2;
+       t = t + Duration::from_ms(100)) {
+    node.handle_timeout(at(t));
+    drain();
+  }
+  ASSERT_GE(closes.size(), 1u);
+  EXPECT_EQ(closes[0], dials[0]);
+  ASSERT_GE(dials.size(), 2u);
+  EXPECT_NE(dials[1], dials[0]);
+  EXPECT_GE(node.metrics().handshake_timeouts, 1u);
+}
+
 TEST(Node, IdleNodeKeepsAdvancingPastTheSnapshotInterval) {
   // Regression: a due snapshot with nothing to compact left its deadline in the past, so
   // next_deadline() asked for an immediate wake-up forever (found by bench/mesh_bench.cc).
