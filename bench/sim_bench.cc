@@ -125,12 +125,12 @@ void run_steady(benchmark::State& state, bool controllers) {
   }
   if (!passed) state.SkipWithError("the scenario failed its checks");
   const auto per_user_operation = [&](std::uint64_t count) {
-    return static_cast<double>(count) /
-           static_cast<double>(std::max<std::uint64_t>(user_operations, 1));
+    return static_cast<double>(count) / static_cast<double>(user_operations);
   };
   state.counters["sim_s/s"] = simulated_s / wall_s;
   state.counters["events/s"] = static_cast<double>(loop_events) / wall_s;
   state.counters["node_inputs/s"] = static_cast<double>(node_inputs) / wall_s;
+  if (user_operations == 0) return;  // an idle world: nothing to divide by
   state.counters["segments/user_op"] = per_user_operation(segments);
   state.counters["mesh_ops/user_op"] = per_user_operation(mesh_operations);
 }
@@ -152,6 +152,7 @@ BENCHMARK(BM_SimSteady)
     ->UseRealTime()
     ->Iterations(1);
 BENCHMARK(BM_SimSteadyMesh)
+    ->Args({5, 0})  // idle: heartbeats, resyncs and snapshots only
     ->Args({5, 1000})
     ->Args({5, 10'000})
     ->Unit(benchmark::kMillisecond)
