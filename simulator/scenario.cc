@@ -20,6 +20,21 @@ bool present(const YAML::Node& node) {
   return node.IsDefined() && !node.IsNull();
 }
 
+// Actions written as `ACTION: ZONE` and nothing else.
+bool names_one_zone(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::isolate:
+    case ActionKind::crash:
+    case ActionKind::pause:
+    case ActionKind::resume:
+    case ActionKind::watch_drop:
+    case ActionKind::compact:
+    case ActionKind::api_pause:
+    case ActionKind::api_resume: return true;
+    default: return false;
+  }
+}
+
 // Reads one scenario tree; every error names file, line and key.
 class Reader {
  public:
@@ -421,19 +436,12 @@ Result<Action, ScenarioFailure> Reader::action(const YAML::Node& node, std::size
 
 // The body of one action: a zone name for the simple ones, a mapping for the rest.
 Status Reader::action_body(const YAML::Node& body, const std::string& key, Action& action) const {
+  if (names_one_zone(action.kind)) {
+    MESH_TRY(action.zone, string(body, key));
+    return {};
+  }
   switch (action.kind) {
     case ActionKind::restart: return restart_body(body, key, action);
-    case ActionKind::isolate:
-    case ActionKind::crash:
-    case ActionKind::pause:
-    case ActionKind::resume:
-    case ActionKind::watch_drop:
-    case ActionKind::compact:
-    case ActionKind::api_pause:
-    case ActionKind::api_resume: {
-      MESH_TRY(action.zone, string(body, key));
-      return {};
-    }
     case ActionKind::heal:
     case ActionKind::reset:
       if (present(body)) {
@@ -965,6 +973,10 @@ void emit_action_fields(YAML::Emitter& out, const Action& action) {
 }
 
 void emit_action_body(YAML::Emitter& out, const Action& action) {
+  if (names_one_zone(action.kind)) {
+    out << action.zone;
+    return;
+  }
   switch (action.kind) {
     case ActionKind::restart:
       if (action.from_checkpoint) {
@@ -974,14 +986,6 @@ void emit_action_body(YAML::Emitter& out, const Action& action) {
         out << action.zone;
       }
       return;
-    case ActionKind::isolate:
-    case ActionKind::crash:
-    case ActionKind::pause:
-    case ActionKind::resume:
-    case ActionKind::watch_drop:
-    case ActionKind::compact:
-    case ActionKind::api_pause:
-    case ActionKind::api_resume: out << action.zone; return;
     case ActionKind::heal:
     case ActionKind::reset: out << YAML::Flow << YAML::BeginMap << YAML::EndMap; return;
     case ActionKind::assert_converged:
