@@ -49,6 +49,12 @@ InsertResult LogStore::insert(Operation operation) {
       return result;
     }
   }
+  // The payload first, and whether or not the cache knows the hash: the hash covers the
+  // signed header (with the payload's hash) but not the payload bytes.
+  if (!operation.payload_matches()) {
+    reject(result, describe(operation) + ": payload does not match its hash");
+    return result;
+  }
   SignatureCache* cache = limits_.signature_cache;
   if (cache == nullptr || !cache->contains(operation.hash())) {
     if (!operation.verify_signature()) {
@@ -57,6 +63,7 @@ InsertResult LogStore::insert(Operation operation) {
     }
     if (cache != nullptr) cache->insert(operation.hash());
   }
+  result.authentic = true;  // from here on, every rejection is of what its author signed
   const LogId id = operation.log();
   Log* log = find_or_create_log(id, result);
   if (log == nullptr) return result;

@@ -55,7 +55,11 @@ struct AcceptedOperation {
 
 struct InsertResult {
   InsertStatus status = InsertStatus::duplicate;
-  std::string reason;                       // for rejected and parked
+  std::string reason;  // for rejected and parked
+  // For rejected: the operation was signed by its author (it fails a rule of the log, such as
+  // an equivocation), as opposed to a forgery or a damaged copy, which says nothing about the
+  // author.
+  bool authentic = false;
   std::vector<AcceptedOperation> accepted;  // in acceptance order
 };
 

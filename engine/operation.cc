@@ -138,13 +138,12 @@ Result<Operation, OperationFailure> Operation::decode(ByteView bytes) {
                     std::to_string(reader.remaining()) + " bytes follow");
   }
   op.payload_.assign(bytes.end() - static_cast<std::ptrdiff_t>(payload_size), bytes.end());
-  if (blake2b_256(op.payload_) != op.payload_hash_) {
-    return fail(OperationError::payload_hash_mismatch, "operation " + op.fields_.log.to_string() +
-                                                           "#" + std::to_string(op.seq()) +
-                                                           ": payload does not match its hash");
-  }
   op.compute_hash();
   return op;
+}
+
+bool Operation::payload_matches() const {
+  return blake2b_256(payload_) == payload_hash_;
 }
 
 bool Operation::verify_signature() const {

@@ -121,6 +121,7 @@ TEST(LogStore, ForgedOperationIsRejected) {
   const InsertResult result = store.insert(forged.value());
   EXPECT_EQ(result.status, InsertStatus::rejected);
   EXPECT_NE(result.reason.find("bad signature"), std::string::npos);
+  EXPECT_FALSE(result.authentic);
   EXPECT_EQ(store.stats().log_count, 0u);
 }
 
@@ -150,6 +151,29 @@ TEST(LogStore, AuthoredOperationsFillTheSharedSignatureCache) {
   EXPECT_EQ(receiving.insert(forged.value()).status, InsertStatus::rejected);
 }
 
+// A copy with a damaged payload has the genuine operation's hash (the hash covers the
+// payload's hash, not its bytes): the store refuses it even when the shared signature cache
+// knows that hash, and a damaged copy of an operation it holds is only a duplicate.
+TEST(LogStore, DamagedPayloadIsRefusedWhateverTheCacheKnows) {
+  SignatureCache cache;
+  Author author(1);
+  const Operation& genuine = author.put("a", "value");
+  cache.insert(genuine.hash());
+  Bytes bytes;
+  genuine.encode(bytes);
+  bytes.back() ^= 1;
+  const auto damaged = Operation::decode(bytes);
+  ASSERT_TRUE(damaged.ok());
+  LogStore store(LogStoreLimits{.signature_cache = &cache});
+  const InsertResult refused = store.insert(damaged.value());
+  EXPECT_EQ(refused.status, InsertStatus::rejected);
+  EXPECT_FALSE(refused.authentic);
+  EXPECT_NE(refused.reason.find("payload does not match its hash"), std::string::npos);
+  EXPECT_EQ(store.insert(genuine).status, InsertStatus::accepted);
+  EXPECT_EQ(store.insert(damaged.value()).status, InsertStatus::duplicate);
+  EXPECT_EQ(store.find(genuine.log(), genuine.seq())->payload(), genuine.payload());
+}
+
 TEST(LogStore, EquivocationAndBrokenBacklinksAreRejected) {
   Author author(1);
   const Operation first = author.put("a", "1");
@@ -161,6 +185,7 @@ TEST(LogStore, EquivocationAndBrokenBacklinksAreRejected) {
   const InsertResult equivocation = store.insert(other);
   EXPECT_EQ(equivocation.status, InsertStatus::rejected);
   EXPECT_NE(equivocation.reason.find("equivocation"), std::string::npos);
+  EXPECT_TRUE(equivocation.authentic);  // signed by the author: evidence of another run
   // seq 1 of the twin's chain links to the twin's seq 0, not to the one we hold.
   const Operation twin_next = twin.put("b", "3");
   const InsertResult broken = store.insert(twin_next);
