@@ -484,11 +484,16 @@ void Node::on_heights(Now now, Connection& connection, const HeightsMessage& mes
 }
 
 void Node::on_operations(Now now, Connection& connection, OperationsMessage message) {
-  // As in on_heights: move past all our incarnations in the batch at once.
+  // As in on_heights: move past all our incarnations in the batch at once. Only genuine
+  // operations count (checked here, before the store would: newer runs of ours are rare), so
+  // that a forgery under our key cannot make us move.
   std::uint64_t own_incarnation_max = 0;
   for (const Operation& operation : message.operations) {
-    if (operation.log().author == identity_.public_key()) {
-      own_incarnation_max = std::max(own_incarnation_max, operation.log().incarnation);
+    const bool newer_own =
+        operation.log().author == identity_.public_key() &&
+        operation.log().incarnation > std::max(incarnation_, own_incarnation_max);
+    if (newer_own && operation.payload_matches() && operation.verify_signature()) {
+      own_incarnation_max = operation.log().incarnation;
     }
   }
   on_own_incarnation(now, own_incarnation_max);
@@ -498,8 +503,10 @@ void Node::on_operations(Now now, Connection& connection, OperationsMessage mess
     const bool foreign_own = log == own_log();  // our current log, written elsewhere?
     const std::uint64_t seq = operation.seq();
     InsertResult result = logs_.insert(std::move(operation));
-    if (foreign_own && result.status != InsertStatus::duplicate) {
-      // Not an echo of ours: an earlier run of ours used this incarnation.
+    const bool genuine = result.status != InsertStatus::rejected || result.authentic;
+    if (foreign_own && result.status != InsertStatus::duplicate && genuine) {
+      // Not an echo of ours, and signed by our key: an earlier run of ours used this
+      // incarnation. A forgery or a damaged copy proves nothing and moves nothing.
       on_incarnation_collision(now);
     }
     switch (result.status) {
@@ -668,8 +675,7 @@ void Node::check_connection_deadlines(Now now) {
     const bool opening = connection.phase != LinkPhase::established;
     if (opening && now.monotonic >= connection.opened_at + config_.handshake_timeout) {
       expired.emplace_back(id, connection.phase);
-    } else if (!opening &&
-               now.monotonic >= connection.last_received + config_.link_idle_timeout) {
+    } else if (!opening && now.monotonic >= connection.last_received + config_.link_idle_timeout) {
       expired.emplace_back(id, connection.phase);
     }
   }

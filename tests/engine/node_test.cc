@@ -489,6 +489,36 @@ TEST(NodeRawPeer, PartsWaitForTheirAuthorsZoneAndAreCheckedAgainstIt) {
   EXPECT_EQ(node.metrics().replication_rejected, 1u);
 }
 
+// Operations under our key that we did not sign (a forgery, or a copy with a damaged payload)
+// say nothing about other runs of ours: they are dropped and the incarnation stays. Before,
+// any such operation in our current log, or naming a newer incarnation of ours, moved it.
+TEST(NodeRawPeer, ForgedOperationsUnderOurKeyDoNotMoveTheIncarnation) {
+  Node node = started_node();
+  const std::uint64_t started = node.incarnation();
+  RawPeer peer(node, 9, Instant::from_ns(2));
+  const Identity forger = test::test_identity(9);
+  const auto forge = [&](const LogId& log, std::uint64_t seq) {
+    auto signed_by_forger =
+        Operation::create(forger,
+                          {.log = {forger.public_key(), log.incarnation},
+                           .seq = seq,
+                           .backlink = seq > 0 ? std::optional<Digest>(Digest{}) : std::nullopt},
+                          Bytes{6, 6});
+    EXPECT_TRUE(signed_by_forger.ok());
+    Bytes bytes;
+    signed_by_forger->encode(bytes);
+    std::copy(log.author.bytes.begin(), log.author.bytes.end(), bytes.begin() + 2);
+    return Operation::decode(bytes).value();
+  };
+  const Operation in_current_log = forge(node.own_log(), 0);
+  const Operation in_newer_run = forge({node.public_key(), started + 1'000'000}, 0);
+  Bytes message;
+  encode_operations({&in_current_log, &in_newer_run}, false, message);
+  peer.send(message);
+  EXPECT_EQ(node.metrics().operations_rejected, 2u);
+  EXPECT_EQ(node.incarnation(), started);
+}
+
 TEST(NodeRawPeer, ForkOfTheCurrentLogAtEqualHeightMovesTheIncarnation) {
   // Another run of this node wrote as many operations under the same incarnation (two restores
   // of one checkpoint): only the head hash tells the logs apart. Without moving on, every peer
