@@ -595,7 +595,8 @@ void Node::replicate(Now now, const AcceptedOperation& accepted, const Operation
     replication_.handle_snapshot(now, operation, author_zone);
     return;
   }
-  if (const auto handled = replication_.handle_operation(operation, author_zone); !handled.ok()) {
+  if (const auto handled = replication_.handle_operation(now, operation, author_zone);
+      !handled.ok()) {
     metrics_.replication_rejected++;
     emit(EventLevel::warn, "ignored " + handled.error().message);
   }

@@ -162,7 +162,7 @@ std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) con
 // ------------------------------------------------------------------------------------------
 // The mesh
 
-Result<void, Error<PayloadError>> Replication::handle_operation(const Operation& operation,
+Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const Operation& operation,
                                                                 const std::string& author_zone) {
   auto parsed = parse_payload(operation);
   if (!parsed.ok()) {
@@ -214,6 +214,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
                      operation.log().incarnation, operation.seq(), author},
         operation.key(), std::move(payload.content)};
     entry.retired = false;
+    withdraw_if_unlisted(now, entry, author);
   } else {
     auto& by_author = entry.zones[payload.zone];
     const auto existing = by_author.find(author);
@@ -234,6 +235,22 @@ Result<void, Error<PayloadError>> Replication::handle_operation(const Operation&
 void Replication::mark_changed(Entry& entry) {
   entry.dirty = true;
   entry.checks_due = true;
+}
+
+// An older run's owner part that its author's newest snapshot, already here, does not list:
+// withdrawn after the orphan grace, as handle_snapshot does when the snapshot comes second.
+// Without this the outcome depended on which of the two arrived first: zones that had the
+// part before the snapshot withdrew it, a zone that got it after kept it, and they disagreed
+// on the owner for good (found by the convergence property).
+void Replication::withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author) {
+  const auto owner = entry.owners.find(author);
+  MESH_ASSERT(owner != entry.owners.end());
+  const auto kept = newest_snapshots_.find(author);
+  if (kept == newest_snapshots_.end()) return;
+  if (owner->second.version.incarnation >= kept->second.incarnation) return;
+  if (kept->second.live.count(owner->second.key) != 0) return;
+  if (entry.withdrawals.count(author) != 0) return;
+  entry.withdrawals[author] = now.monotonic + options_.orphan_grace;
 }
 
 // An earlier run of ours said a generation this run has not reached: replicas that applied it
@@ -257,8 +274,7 @@ void Replication::raise_own_generation_floor(Entry& entry, std::uint64_t floor) 
 // otherwise the re-creation stayed in the zones that had it (found by the convergence
 // property). With the object in our cluster, our statement is what we observe, and it stays.
 bool Replication::outdates_own_statement(const Entry& entry, const PublicKey& author,
-                                         const OwnerVersion& held,
-                                         std::uint64_t generation) const {
+                                         const OwnerVersion& held, std::uint64_t generation) const {
   return author == options_.own_key && !entry.local && generation > held.generation;
 }
 
@@ -355,8 +371,7 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
 bool Replication::owner_parts_superseded(const Entry& entry) const {
   return std::all_of(entry.owners.begin(), entry.owners.end(), [&](const auto& owner) {
     const auto newest = newest_incarnation_.find(owner.first);
-    return newest != newest_incarnation_.end() &&
-           owner.second.version.incarnation < newest->second;
+    return newest != newest_incarnation_.end() && owner.second.version.incarnation < newest->second;
   });
 }
 
@@ -908,7 +923,7 @@ std::optional<Instant> Replication::next_deadline() const {
   std::optional<Instant> next;
   for (const auto& [key, entry] : entries_) {
     if (listed_kinds_.count(entry.kind) == 0) continue;  // waits for the list, not for time
-    if (entry.inflight) continue;  // waits for the result
+    if (entry.inflight) continue;                        // waits for the result
     // Withdrawals also wait for our publications to merge back (as reconcile does).
     for (const auto& [author, at] : entry.withdrawals) {
       if (entry.publications_pending == 0 && (!next || at < *next)) next = at;

@@ -102,7 +102,7 @@ class Replication {
   void handle_relist(Now now, const KubeRelist& relist);
   void handle_result(Now now, const KubeResult& result);
   // --- the mesh: every accepted data operation (ours too) and every snapshot ---
-  Result<void, Error<PayloadError>> handle_operation(const Operation& operation,
+  Result<void, Error<PayloadError>> handle_operation(Now now, const Operation& operation,
                                                      const std::string& author_zone);
   void handle_snapshot(Now now, const Operation& snapshot, const std::string& author_zone);
   // The zone of `author` became known (its peer record or Hello): a snapshot of its that came
@@ -218,8 +218,8 @@ class Replication {
   void tombstone_if_deleted_while_down(Entry& entry);
   void mark_changed(Entry& entry);
   void raise_own_generation_floor(Entry& entry, std::uint64_t floor);
-  bool outdates_own_statement(const Entry& entry, const PublicKey& author,
-                              const OwnerVersion& held, std::uint64_t generation) const;
+  bool outdates_own_statement(const Entry& entry, const PublicKey& author, const OwnerVersion& held,
+                              std::uint64_t generation) const;
   void carry_own_parts_forward(Entry& entry);
   void carry_own_delete_forward(Entry& entry);
   void find_orphans(Now now, const std::string& owner_zone, const std::set<Digest>& live);
@@ -227,6 +227,7 @@ class Replication {
   // newest snapshot (true when none is held).
   bool owner_parts_superseded(const Entry& entry) const;
   void withdraw_due_owner_parts(Now now, Entry& entry);
+  void withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);

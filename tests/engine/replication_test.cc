@@ -439,7 +439,7 @@ TEST_F(Three, ARestartedRunCarriesItsOlderDeleteIntoItsOwnLog) {
     if (op.kind() == OperationKind::snapshot) {
       fresh.handle_snapshot(world.now(), op, world.zone_of(op.log().author));
     } else {
-      (void)fresh.handle_operation(op, world.zone_of(op.log().author));
+      (void)fresh.handle_operation(world.now(), op, world.zone_of(op.log().author));
     }
   }
   const auto object = fresh.replicated(0, "default", "app1");
@@ -504,6 +504,43 @@ TEST_F(Three, AnOwnerPartTheAuthorsNewestSnapshotDropsIsWithdrawnAfterTheGrace) 
   EXPECT_EQ(owner_of(*local(world, 0)), "zone2");
 }
 
+// The same withdrawal, whichever of the part and the author's newest snapshot arrives first.
+// Found by the convergence property: zones that had the older run's part before the snapshot
+// withdrew it, a zone that got the part after the snapshot kept it, and they disagreed on the
+// owner for good.
+TEST_F(Three, AWithdrawalDoesNotDependOnWhetherThePartOrTheSnapshotCameFirst) {
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.put(1, app("app1", "zone2", 1, {"zone2"}));
+  world.sync_all();
+  ASSERT_EQ(owner_of(*local(world, 1)), "zone1");
+  world.remove_silently(0, "default/app1");
+  world.restart(0);
+  auto& owner = world.zone(0);
+  auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
+  ASSERT_TRUE(snapshot.ok());
+  std::vector<std::string> owners;
+  for (const bool snapshot_first : {false, true}) {
+    Replication replica({.zone = "zone3", .resources = {any_application}});
+    replica.handle_relist(world.now(), {KubeKind::resource(0), {}});
+    if (snapshot_first) replica.handle_snapshot(world.now(), snapshot.value(), "zone1");
+    for (const Operation& op : world.pool()) {
+      if (op.kind() == OperationKind::snapshot) {
+        replica.handle_snapshot(world.now(), op, world.zone_of(op.log().author));
+      } else {
+        (void)replica.handle_operation(world.now(), op, world.zone_of(op.log().author));
+      }
+    }
+    if (!snapshot_first) replica.handle_snapshot(world.now(), snapshot.value(), "zone1");
+    // Past the orphan grace; the first reconcile withdraws before it writes anything.
+    replica.reconcile({world.now().monotonic + Duration::from_seconds(11), world.now().wall});
+    const auto object = replica.replicated(0, "default", "app1");
+    ASSERT_TRUE(object.has_value());
+    owners.push_back(object->owner_zone);
+  }
+  EXPECT_EQ(owners[0], "zone2");
+  EXPECT_EQ(owners[1], owners[0]);
+}
+
 // Found by the convergence property: zone2 creates app1 and both zones crash; zone2's user
 // deletes it, and both restart from checkpoints older than app1, so the mesh forgets it. The
 // owner's new snapshot reached zone1 before zone1's first list: no entry existed yet to mark
@@ -519,7 +556,7 @@ TEST_F(Three, AnOrphanListedAfterItsOwnersSnapshotArrivedIsStillFound) {
   auto snapshot = owner.store.snapshot(owner.identity, owner.incarnation, {}, 0);
   ASSERT_TRUE(snapshot.ok());
   world.restart_restored(0, {snapshot.value()});  // the snapshot comes before the list
-  world.advance(Duration::from_seconds(11));       // past the orphan grace
+  world.advance(Duration::from_seconds(11));      // past the orphan grace
   world.settle(0);
   EXPECT_EQ(local(world, 0), nullptr);
 }
@@ -564,8 +601,8 @@ TEST_F(Three, ARestoredRunSaysItsOwnPartsAgainOnce) {
   const auto said_in_run = [&] {
     std::size_t count = 0;
     for (const Operation& op : world.pool()) {
-      count += op.log().author == world.zone(0).identity.public_key() &&
-               op.log().incarnation == run;
+      count +=
+          op.log().author == world.zone(0).identity.public_key() && op.log().incarnation == run;
     }
     return count;
   };
@@ -623,7 +660,7 @@ TEST_F(Three, ADeleteAnsweredAfterItsWatchEventLeavesNoGhost) {
   const std::uint64_t version = std::stoull(string_at(before, {"metadata", "resourceVersion"}));
   world.remove(0, "default/app1");
   Replication& replica = *world.zone(1).replication;
-  ASSERT_TRUE(replica.handle_operation(world.pool().back(), "zone1").ok());
+  ASSERT_TRUE(replica.handle_operation(world.now(), world.pool().back(), "zone1").ok());
   replica.reconcile(world.now());
   const auto request = replica.poll_request();
   ASSERT_TRUE(request.has_value());
@@ -660,7 +697,7 @@ TEST_F(Three, NothingIsWrittenForAKindBeforeItIsListed) {
     if (op.kind() == OperationKind::snapshot) {
       restored.handle_snapshot(world.now(), op, author_zone);
     } else {
-      ASSERT_TRUE(restored.handle_operation(op, author_zone).ok());
+      ASSERT_TRUE(restored.handle_operation(world.now(), op, author_zone).ok());
     }
   }
   restored.reconcile(world.now());
@@ -688,22 +725,23 @@ TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
                              Bytes(text.begin(), text.end()))
         .value();
   };
-  EXPECT_EQ(replication.handle_operation(make("not json"), "").error().code,
+  EXPECT_EQ(replication.handle_operation(Now{}, make("not json"), "").error().code,
             PayloadError::malformed);
-  EXPECT_EQ(replication.handle_operation(make(R"({"v":1})"), "").error().code,
+  EXPECT_EQ(replication.handle_operation(Now{}, make(R"({"v":1})"), "").error().code,
             PayloadError::malformed);
   const std::string foreign =
       R"({"v":1,"kind":"v1/Secret","ns":"a","name":"b","zone":"zone9","part":"zone",)"
       R"("gen":1,"entry":{}})";
-  EXPECT_EQ(replication.handle_operation(make(foreign), "").error().code,
+  EXPECT_EQ(replication.handle_operation(Now{}, make(foreign), "").error().code,
             PayloadError::unknown_kind);
   const std::string impostor =
       R"({"v":1,"kind":"dcp.hiro.io/v1/AnyApplication","ns":"a","name":"b","zone":"zone2",)"
       R"("part":"zone","gen":1,"entry":{}})";
-  EXPECT_EQ(replication.handle_operation(make(impostor), "zone9").error().code,
+  EXPECT_EQ(replication.handle_operation(Now{}, make(impostor), "zone9").error().code,
             PayloadError::wrong_zone);
   std::string deep(200, '[');
-  EXPECT_EQ(replication.handle_operation(make(deep), "").error().code, PayloadError::malformed);
+  EXPECT_EQ(replication.handle_operation(Now{}, make(deep), "").error().code,
+            PayloadError::malformed);
   EXPECT_EQ(replication.stats().rejected_operations, 5u);
 }
 
@@ -811,7 +849,7 @@ std::map<std::string, std::string> merged(const std::vector<Operation>& operatio
     if (op.kind() == OperationKind::snapshot) {
       replication.handle_snapshot(Now{}, op, world.zone_of(op.log().author));
     } else {
-      (void)replication.handle_operation(op, world.zone_of(op.log().author));
+      (void)replication.handle_operation(Now{}, op, world.zone_of(op.log().author));
     }
   }
   std::map<std::string, std::string> out;

@@ -168,7 +168,7 @@ class ZoneWorld {
       if (op.kind() == engine::OperationKind::snapshot) {
         z.replication->handle_snapshot(now(), op, author_zone);
       } else {
-        (void)z.replication->handle_operation(op, author_zone);
+        (void)z.replication->handle_operation(now(), op, author_zone);
       }
     }
     for (std::size_t kind = 0; kind < resources_.size(); kind++) {
@@ -220,7 +220,7 @@ class ZoneWorld {
                                  std::move(publication->payload), 0);
         EXPECT_TRUE(op.ok());
         pool_.push_back(op.value());
-        EXPECT_TRUE(z.replication->handle_operation(op.value(), z.name).ok());
+        EXPECT_TRUE(z.replication->handle_operation(now(), op.value(), z.name).ok());
         progress = true;
       }
       while (auto request = z.replication->poll_request()) {
@@ -251,7 +251,7 @@ class ZoneWorld {
     if (op.kind() == engine::OperationKind::snapshot) {
       z.replication->handle_snapshot(now(), op, author_zone);
     } else {
-      (void)z.replication->handle_operation(op, author_zone);
+      (void)z.replication->handle_operation(now(), op, author_zone);
     }
     settle(to);
   }
