@@ -57,6 +57,10 @@ static_assert(sync_batch_size_max < message_size_max);
 // Peers (distinct public keys) a node tracks. Records beyond this are ignored (counted); the
 // 1000-zone simulation stays well inside.
 inline constexpr std::size_t peers_max = 4096;
+// Zones of authors a node replicates from without tracking them as peers (membership was
+// full). Beyond this the operations of further such authors wait for a membership slot
+// (counted in operations_unbound), as their records are ignored too.
+inline constexpr std::size_t author_zones_max = peers_max;
 // Log entries in one Heights or Liveness message: two incarnations per peer.
 inline constexpr std::size_t heights_entries_max = peers_max * incarnations_per_author_max;
 inline constexpr std::size_t endpoints_per_peer_max = 16;

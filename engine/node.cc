@@ -531,7 +531,6 @@ void Node::on_operations(Now now, Connection& connection, OperationsMessage mess
     for (const AcceptedOperation& accepted : result.accepted)
       on_accepted(now, accepted, &connection);
   }
-  (void)now;
   if (message.more || gap) send_heights(connection);
 }
 
@@ -549,7 +548,7 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
       emit(EventLevel::warn, record.error().message);
     }
   }
-  // Nothing replicated here: operations are relayed, not interpreted.
+  // Records are membership's; with no replicated kinds, operations are relayed, not read.
   const bool record = accepted.kind == OperationKind::data && operation->key() == peer_record_key();
   if (!config_.resources.empty() && !record) {
     const std::string author_zone = zone_of(accepted.log.author);
@@ -573,7 +572,9 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
 std::string Node::zone_of(const PublicKey& author) const {
   if (author == identity_.public_key()) return config_.zone;
   const auto peer = membership_.peer(author);
-  return peer ? peer->zone : std::string();
+  if (peer && !peer->zone.empty()) return peer->zone;
+  const auto untracked = untracked_author_zones_.find(author);
+  return untracked == untracked_author_zones_.end() ? std::string() : untracked->second;
 }
 
 void Node::hold_unbound(const AcceptedOperation& accepted) {
@@ -605,6 +606,15 @@ void Node::replicate(Now now, const AcceptedOperation& accepted, const Operation
 // The zone comes from the author's own signed record or its authenticated hello.
 void Node::bind_author_zone(Now now, const PublicKey& author, const std::string& zone) {
   if (config_.resources.empty() || zone.empty()) return;
+  const auto peer = membership_.peer(author);
+  if (!peer || peer->zone != zone) {
+    const auto untracked = untracked_author_zones_.find(author);
+    if (untracked != untracked_author_zones_.end()) {
+      untracked->second = zone;
+    } else if (untracked_author_zones_.size() < author_zones_max) {
+      untracked_author_zones_.emplace(author, zone);
+    }
+  }
   replication_.handle_author_zone(now, author, zone);
   const auto found = unbound_.find(author);
   if (found == unbound_.end()) return;

@@ -281,7 +281,10 @@ class Node {
     std::size_t pruned_count = 0;  // entries after the last prune
   };
   std::map<PublicKey, UnboundOperations> unbound_;
-  std::map<PublicKey, std::size_t> target_index_;  // dial targets by key
+  // Zones that a record or hello bound to authors membership does not track (it holds at most
+  // peers_max peers): without this, their later operations would wait for good.
+  std::map<PublicKey, std::string> untracked_author_zones_;  // at most author_zones_max
+  std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
 };

@@ -249,7 +249,9 @@ void Replication::withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& a
   if (kept == newest_snapshots_.end()) return;
   if (owner->second.version.incarnation >= kept->second.incarnation) return;
   if (kept->second.live.count(owner->second.key) != 0) return;
-  if (entry.withdrawals.count(author) != 0) return;
+  // handle_operation cleared any earlier withdrawal of this author's part: the grace starts
+  // again with the part that replaced it.
+  MESH_ASSERT(entry.withdrawals.count(author) == 0);
   entry.withdrawals[author] = now.monotonic + options_.orphan_grace;
 }
 
