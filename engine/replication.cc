@@ -207,7 +207,7 @@ Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const O
         !outdates_own_statement(entry, author, existing->second.version, payload.generation)) {
       return {};
     }
-    entry.orphan_since.reset();
+    clear_orphan(entry);
     entry.withdrawals.erase(author);
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
@@ -228,6 +228,18 @@ Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const O
   mark_changed(entry);
   consider_takeover(entry);
   return {};
+}
+
+// A part that keeps the object alive ended its orphan wait early. The wait had pushed the
+// entry's retry_at to the end of the grace: undo that too, or the entry would not be written
+// until then (found by the replication property with restarts and snapshots: a restarted zone
+// marked its copy an orphan from the owner's older, empty snapshot, took the owner's part a
+// moment later, and then ignored a takeover for the rest of the grace period).
+void Replication::clear_orphan(Entry& entry) {
+  if (!entry.orphan_since) return;
+  if (entry.retry_at == *entry.orphan_since + options_.orphan_grace) entry.retry_at = Instant();
+  entry.orphan_since.reset();
+  MESH_ASSERT(!entry.orphan_since.has_value());
 }
 
 // Something the entry's writes and checks depend on changed: reconcile it, and run its
@@ -813,7 +825,7 @@ void Replication::withdraw_due_owner_parts(Now now, Entry& entry) {
 
 void Replication::reconcile_entry(Now now, Entry& entry) {
   entry.dirty = false;
-  if (entry.orphan_since && !owner_parts_superseded(entry)) entry.orphan_since.reset();
+  if (entry.orphan_since && !owner_parts_superseded(entry)) clear_orphan(entry);
   if (entry.orphan_since) {
     if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
       mark_changed(entry);  // look again when the grace period ends

@@ -228,6 +228,7 @@ class Replication {
   bool owner_parts_superseded(const Entry& entry) const;
   void withdraw_due_owner_parts(Now now, Entry& entry);
   void withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author);
+  void clear_orphan(Entry& entry);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);

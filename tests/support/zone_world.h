@@ -290,6 +290,19 @@ class ZoneWorld {
     settle(index);
   }
 
+  // The zone compacts its own log, as Node::maybe_snapshot does: the snapshot joins the pool
+  // and the zone's own merge.
+  void snapshot(std::size_t index) {
+    Zone& z = zone(index);
+    auto op =
+        z.store.snapshot(z.identity, z.incarnation, z.replication->forgettable_keys(now()), 0);
+    EXPECT_TRUE(op.ok());
+    if (!op.ok()) return;
+    pool_.push_back(op.value());
+    z.replication->handle_snapshot(now(), op.value(), z.name);
+    settle(index);
+  }
+
   const std::vector<engine::Operation>& pool() const { return pool_; }
   std::string zone_of(const engine::PublicKey& key) const {
     for (const auto& z : zones_) {
