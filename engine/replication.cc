@@ -374,12 +374,25 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
   for (auto& [key, entry] : entries_) {
     if (!entry.local || entry.orphan_since || !owner_parts_superseded(entry)) continue;
     if (declared_generation(*entry.local) == 0) continue;  // never came from the mesh
-    if (strategy(entry).declared_owner(*entry.local, options_.zone) != owner_zone) continue;
+    if (replicated_owner(entry) != owner_zone) continue;
     if (owner_zone == options_.zone) continue;
     if (live.count(part_key(entry, "owner")) != 0) continue;
     entry.orphan_since = now.monotonic;
     mark_changed(entry);
   }
+}
+
+// The owner a local object was replicated under: its declared owner or, when the status that
+// declares it was never written (the process died between writing the main resource and its
+// status), the owner label the mesh writes with the main resource. Without the fallback such
+// a copy had no owner and was never found an orphan (found by the convergence property: a
+// paused zone created a replica as it resumed and crashed, and kept it for good after the
+// owner had deleted the object).
+std::string Replication::replicated_owner(const Entry& entry) const {
+  MESH_ASSERT(entry.local.has_value());
+  const std::string declared = strategy(entry).declared_owner(*entry.local, options_.zone);
+  if (!declared.empty()) return declared;
+  return string_at(*entry.local, {"metadata", "labels", owner_zone_label});
 }
 
 bool Replication::owner_parts_superseded(const Entry& entry) const {

@@ -226,6 +226,7 @@ class Replication {
   // Every owner part held for `entry` comes from an incarnation older than its author's
   // newest snapshot (true when none is held).
   bool owner_parts_superseded(const Entry& entry) const;
+  std::string replicated_owner(const Entry& entry) const;
   void withdraw_due_owner_parts(Now now, Entry& entry);
   void withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author);
   void clear_orphan(Entry& entry);

@@ -826,6 +826,29 @@ TEST(ReplicationOrphans, APartThatEndsAnOrphanWaitAlsoEndsItsDelay) {
   }
 }
 
+// Found by the convergence property: a paused zone resumed, wrote the main resource of a
+// replica (spec, the mesh's owner label and generation) and died before writing its status;
+// the owner had deleted the object meanwhile and every zone lost that history. The copy
+// declared no owner, so no owner's snapshot ever made it an orphan, and it stayed for good.
+// The owner label the mesh writes with the main resource stands in for the missing status.
+TEST(ReplicationOrphans, AReplicaWhoseStatusWasNeverWrittenIsStillAnOrphan) {
+  ZoneWorld world{{any_application}};
+  for (const char* zone : {"zone1", "zone2"}) world.add_zone(zone);
+  Json replica = app("app1", "zone1", 1, {"zone1"});
+  replica.erase("status");
+  replica["metadata"]["labels"][owner_zone_label] = "zone1";
+  replica["metadata"]["annotations"][generation_annotation] = "1";
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(1).kube.put(KubeKind::resource(0), replica, unseen);
+  world.restart(1);   // lists the copy; the mesh says nothing about app1
+  world.snapshot(0);  // zone1's newest snapshot does not list app1
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr) << "not before the orphan grace";
+  world.advance(Duration::from_seconds(11));
+  world.settle(1);
+  EXPECT_EQ(local(world, 1), nullptr);
+}
+
 // --- properties ---
 
 // A random history: zones create, edit, write status, delete, take over, compact their logs
