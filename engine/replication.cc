@@ -208,6 +208,13 @@ Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const O
       return {};
     }
     clear_orphan(entry);
+    if (entry.stale_copy_since) {
+      // As in clear_orphan: the new part may say that generation; write without waiting.
+      if (entry.retry_at == *entry.stale_copy_since + options_.orphan_grace) {
+        entry.retry_at = Instant();
+      }
+      entry.stale_copy_since.reset();
+    }
     entry.withdrawals.erase(author);
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
@@ -240,6 +247,23 @@ void Replication::clear_orphan(Entry& entry) {
   if (entry.retry_at == *entry.orphan_since + options_.orphan_grace) entry.retry_at = Instant();
   entry.orphan_since.reset();
   MESH_ASSERT(!entry.orphan_since.has_value());
+}
+
+// Our copy of another zone's object holds a newer generation than the delete the mesh says.
+// Only the owner's runs write generations, and a replica's copy is written from the merged
+// state, so the part that said that generation is gone everywhere (the owner restarted from
+// a checkpoint older than it and the zones that held it restarted without state; found by the
+// convergence property). After the orphan grace, in which that part could still arrive, the
+// copy goes, as an orphan's does. Our own re-creation (we declare the owner) is never touched.
+bool Replication::stale_replica_due(Now now, Entry& entry) {
+  MESH_ASSERT(entry.local.has_value());
+  if (replicated_owner(entry) == options_.zone) return false;
+  if (!entry.stale_copy_since) entry.stale_copy_since = now.monotonic;
+  const Instant due = *entry.stale_copy_since + options_.orphan_grace;
+  if (now.monotonic >= due) return true;
+  mark_changed(entry);  // look again when the grace period ends
+  entry.retry_at = due;
+  return false;
 }
 
 // Something the entry's writes and checks depend on changed: reconcile it, and run its
@@ -857,11 +881,14 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
   if (desired->deleted) {
     if (!entry.deleted_seen_at) entry.deleted_seen_at = now.monotonic;
     if (!entry.local || is_being_deleted(*entry.local)) return;
-    // Never delete a newer local generation (a re-creation not yet merged back).
-    if (declared_generation(*entry.local) > desired->generation) return;
+    // Never delete a newer local generation (a re-creation not yet merged back), unless it is
+    // a replica that no part here vouches for any more (see stale_replica_due).
+    const bool newer = declared_generation(*entry.local) > desired->generation;
+    if (newer && !stale_replica_due(now, entry)) return;
     request(entry, KubeVerb::remove, Json());
     return;
   }
+  entry.stale_copy_since.reset();
   entry.deleted_seen_at.reset();
   if (entry.local && is_being_deleted(*entry.local)) return;
   if (!entry.local) {

@@ -193,6 +193,9 @@ class Replication {
     // Its owner's newest snapshot does not list it, and the mesh holds no owner part newer
     // than that snapshot's incarnation (see find_orphans).
     std::optional<Instant> orphan_since;
+    // Since when our copy, a replica of another zone's object, has held a newer generation
+    // than the mesh's delete of it (see stale_replica_due); reset by every new owner part.
+    std::optional<Instant> stale_copy_since;
     // Owner parts of older runs that their author's newest snapshot does not list, by author:
     // when each is dropped (the orphan grace after that snapshot) unless the author says the
     // part again first (see handle_snapshot).
@@ -230,6 +233,7 @@ class Replication {
   void withdraw_due_owner_parts(Now now, Entry& entry);
   void withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author);
   void clear_orphan(Entry& entry);
+  bool stale_replica_due(Now now, Entry& entry);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);

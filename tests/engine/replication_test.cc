@@ -849,6 +849,31 @@ TEST(ReplicationOrphans, AReplicaWhoseStatusWasNeverWrittenIsStillAnOrphan) {
   EXPECT_EQ(local(world, 1), nullptr);
 }
 
+// Found by the convergence property (scenarios/regressions/stale-generation-replica-after-
+// owner-restarts.yaml): a replica holds generation 2 of zone1's object, but the only log that
+// said generation 2 is gone everywhere and zone1 says the delete of generation 1. The copy
+// must not stay for good; it goes after the orphan grace, in which the part could still come.
+TEST(ReplicationOrphans, AReplicaOfAGenerationNoPartStatesGoesAfterTheGrace) {
+  ZoneWorld world{{any_application}};
+  for (const char* zone : {"zone1", "zone2"}) world.add_zone(zone);
+  world.put(0, app("app1", "zone1", 1, {"zone1"}));
+  world.sync_all();
+  world.remove(0, "default/app1");
+  world.sync_all();
+  ASSERT_EQ(local(world, 1), nullptr);
+  Json copy = app("app1", "zone1", 1, {"zone1"});
+  copy["metadata"]["labels"][owner_zone_label] = "zone1";
+  copy["metadata"]["annotations"][generation_annotation] = "2";
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(1).kube.put(KubeKind::resource(0), copy, unseen);
+  world.restart(1);  // lists the generation-2 copy; the mesh says generation 1 is deleted
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr) << "not before the grace";
+  world.advance(Duration::from_seconds(11));
+  world.settle(1);
+  EXPECT_EQ(local(world, 1), nullptr);
+}
+
 // --- properties ---
 
 // A random history: zones create, edit, write status, delete, take over, compact their logs
