@@ -870,10 +870,18 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
       return;
     }
     // The superseded parts go too: no run of their author will say them again, and they
-    // would keep the object alive here alone.
+    // would keep the object alive here alone. The copy itself may be gone by now (a user
+    // deleted it during the grace; found by the convergence property, which dereferenced
+    // the missing copy here): the parts still retire, at the newest generation they said.
+    std::uint64_t generation = entry.local ? declared_generation(*entry.local) : 0;
+    if (!entry.local) {
+      for (const auto& [author, owner] : entry.owners) {
+        generation = std::max(generation, owner.version.generation);
+      }
+    }
     entry.owners.clear();
     entry.retired = true;
-    entry.retired_generation = declared_generation(*entry.local);
+    entry.retired_generation = generation;
     entry.orphan_since.reset();
   }
   const std::optional<ReplicatedObject> desired = materialize(entry);

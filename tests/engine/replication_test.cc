@@ -849,6 +849,29 @@ TEST(ReplicationOrphans, AReplicaWhoseStatusWasNeverWrittenIsStillAnOrphan) {
   EXPECT_EQ(local(world, 1), nullptr);
 }
 
+// Found by the convergence property, as a crash: an orphan's copy was deleted by its user
+// during the grace, and the end of the grace read the missing copy. Nothing is left to delete
+// then, and nothing may bring the copy back.
+TEST(ReplicationOrphans, AnOrphanDeletedDuringTheGraceStaysDeleted) {
+  ZoneWorld world{{any_application}};
+  for (const char* zone : {"zone1", "zone2"}) world.add_zone(zone);
+  Json replica = app("app1", "zone1", 1, {"zone1"});
+  replica["metadata"]["annotations"][generation_annotation] = "1";
+  std::vector<KubeWatchEvent> unseen;
+  world.zone(1).kube.put(KubeKind::resource(0), replica, unseen);
+  world.restart(1);
+  world.snapshot(0);
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  world.remove(1, "default/app1");  // during the grace
+  world.advance(Duration::from_seconds(11));
+  world.settle(1);
+  EXPECT_EQ(local(world, 1), nullptr);
+  world.sync_all();
+  EXPECT_EQ(local(world, 0), nullptr);
+  EXPECT_EQ(local(world, 1), nullptr);
+}
+
 // Found by the convergence property (scenarios/regressions/stale-generation-replica-after-
 // owner-restarts.yaml): a replica holds generation 2 of zone1's object, but the only log that
 // said generation 2 is gone everywhere and zone1 says the delete of generation 1. The copy
