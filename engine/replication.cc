@@ -207,14 +207,8 @@ Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const O
         !outdates_own_statement(entry, author, existing->second.version, payload.generation)) {
       return {};
     }
-    clear_orphan(entry);
-    if (entry.stale_copy_since) {
-      // As in clear_orphan: the new part may say that generation; write without waiting.
-      if (entry.retry_at == *entry.stale_copy_since + options_.orphan_grace) {
-        entry.retry_at = Instant();
-      }
-      entry.stale_copy_since.reset();
-    }
+    end_wait(entry, entry.orphan_since);
+    end_wait(entry, entry.stale_copy_since);  // the new part may state that generation
     entry.withdrawals.erase(author);
     entry.owners[author] = OwnerCandidate{
         OwnerVersion{payload.generation, payload.deleted, payload.epoch, payload.owner,
@@ -237,16 +231,17 @@ Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const O
   return {};
 }
 
-// A part that keeps the object alive ended its orphan wait early. The wait had pushed the
-// entry's retry_at to the end of the grace: undo that too, or the entry would not be written
-// until then (found by the replication property with restarts and snapshots: a restarted zone
-// marked its copy an orphan from the owner's older, empty snapshot, took the owner's part a
-// moment later, and then ignored a takeover for the rest of the grace period).
-void Replication::clear_orphan(Entry& entry) {
-  if (!entry.orphan_since) return;
-  if (entry.retry_at == *entry.orphan_since + options_.orphan_grace) entry.retry_at = Instant();
-  entry.orphan_since.reset();
-  MESH_ASSERT(!entry.orphan_since.has_value());
+// A part arrived that ends an orphan or stale-copy wait (`since`, one of the entry's) early.
+// The wait had pushed the entry's retry_at to the end of the grace: undo that too, or the
+// entry would not be written until then (found by the replication property with restarts and
+// snapshots: a restarted zone marked its copy an orphan from the owner's older, empty
+// snapshot, took the owner's part a moment later, and then ignored a takeover for the rest of
+// the grace period).
+void Replication::end_wait(Entry& entry, std::optional<Instant>& since) {
+  MESH_ASSERT(&since == &entry.orphan_since || &since == &entry.stale_copy_since);
+  if (!since) return;
+  if (entry.retry_at == *since + options_.orphan_grace) entry.retry_at = Instant();
+  since.reset();
 }
 
 // Our copy of another zone's object holds a newer generation than the delete the mesh says.
@@ -862,7 +857,7 @@ void Replication::withdraw_due_owner_parts(Now now, Entry& entry) {
 
 void Replication::reconcile_entry(Now now, Entry& entry) {
   entry.dirty = false;
-  if (entry.orphan_since && !owner_parts_superseded(entry)) clear_orphan(entry);
+  if (entry.orphan_since && !owner_parts_superseded(entry)) end_wait(entry, entry.orphan_since);
   if (entry.orphan_since) {
     if (now.monotonic - *entry.orphan_since < options_.orphan_grace) {
       mark_changed(entry);  // look again when the grace period ends

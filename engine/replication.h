@@ -232,7 +232,7 @@ class Replication {
   std::string replicated_owner(const Entry& entry) const;
   void withdraw_due_owner_parts(Now now, Entry& entry);
   void withdraw_if_unlisted(Now now, Entry& entry, const PublicKey& author);
-  void clear_orphan(Entry& entry);
+  void end_wait(Entry& entry, std::optional<Instant>& since);
   bool stale_replica_due(Now now, Entry& entry);
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
