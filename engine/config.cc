@@ -17,6 +17,10 @@ Result<void, ConfigFailure> Config::validate() const {
     return invalid("zone: must be 1 to " + std::to_string(zone_size_max) + " characters");
   }
   if (network_id.empty()) return invalid("network_id: must not be empty");
+  if (!noise::cipher_available(cipher)) {
+    return invalid("cipher: " + std::string(noise::cipher_name(cipher)) +
+                   " needs a CPU with AES-NI and PCLMUL, which this one lacks; use chachapoly");
+  }
   if (advertised_endpoints.size() > endpoints_per_peer_max) {
     return invalid("advertised_endpoints: at most " + std::to_string(endpoints_per_peer_max));
   }

@@ -632,7 +632,11 @@ void Node::on_session_failure(Connection& connection) {
   const SessionFailure& failure = *connection.session->failure();
   metrics_.session_failures++;
   if (failure.code == SessionError::network_id_mismatch) metrics_.network_id_mismatches++;
-  emit(failure.code == SessionError::decrypt_failed ? EventLevel::warn : EventLevel::info,
+  if (failure.code == SessionError::cipher_mismatch) metrics_.cipher_mismatches++;
+  // A cipher mismatch is a configuration error of one of the two zones, as loud as tampering.
+  const bool loud = failure.code == SessionError::decrypt_failed ||
+                    failure.code == SessionError::cipher_mismatch;
+  emit(loud ? EventLevel::warn : EventLevel::info,
        "connection " + peer_name(connection.peer, connection.address) + ": " + failure.message);
 }
 
@@ -875,6 +879,7 @@ Session Node::make_session(bool initiator) {
                      .endpoints = config_.advertised_endpoints},
       .static_keypair = static_keypair_,
       .ephemeral_keypair = noise::keypair_from_secret(key_stream_.next_key()),
+      .cipher = config_.cipher,
   });
 }
 

@@ -91,6 +91,7 @@ struct NodeMetrics {
   std::uint64_t connections_closed = 0;
   std::uint64_t session_failures = 0;
   std::uint64_t network_id_mismatches = 0;
+  std::uint64_t cipher_mismatches = 0;  // peers of our network with the other mesh.cipher
   std::uint64_t handshake_timeouts = 0;  // dials and handshakes that took too long
   std::uint64_t admission_refusals = 0;
   std::uint64_t messages_received = 0;

@@ -190,14 +190,25 @@ void wipe(std::array<Hash, 3>& outputs) {
   for (Hash& output : outputs) sodium_memzero(output.data(), output.size());
 }
 
+using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES>;
+static_assert(crypto_aead_aes256gcm_NPUBBYTES == sizeof(Nonce));
+static_assert(crypto_aead_chacha20poly1305_ietf_ABYTES == tag_size);
+static_assert(crypto_aead_aes256gcm_ABYTES == tag_size);
+
 // Noise §12.3 ChaChaPoly: 32 bits of zeros followed by the little-endian 64-bit counter.
-std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> chachapoly_nonce(
-    std::uint64_t counter) {
-  std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce{};
+// Noise §12.4 AESGCM: 32 bits of zeros followed by the big-endian 64-bit counter.
+Nonce cipher_nonce(Cipher cipher, std::uint64_t counter) {
+  Nonce nonce{};
   for (std::size_t index = 0; index < 8; index++) {
-    nonce[4 + index] = static_cast<std::uint8_t>(counter >> (8 * index));
+    const std::size_t at = cipher == Cipher::chacha_poly ? 4 + index : 11 - index;
+    nonce[at] = static_cast<std::uint8_t>(counter >> (8 * index));
   }
   return nonce;
+}
+
+// The expanded AES key that CipherState::SecretKey keeps as bytes (see noise.h).
+const crypto_aead_aes256gcm_state* aes_gcm_state(const std::array<std::uint8_t, 512>& schedule) {
+  return reinterpret_cast<const crypto_aead_aes256gcm_state*>(schedule.data());
 }
 
 // True when `view` points into the storage of `buffer`: appending to `buffer` may reallocate
@@ -240,15 +251,57 @@ KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret) {
   return keypair;
 }
 
+std::string_view cipher_name(Cipher cipher) {
+  switch (cipher) {
+    case Cipher::chacha_poly: return "ChaChaPoly";
+    case Cipher::aes_gcm: return "AESGCM";
+  }
+  MESH_ASSERT(false && "unknown cipher");
+  return {};
+}
+
+std::string_view cipher_config_name(Cipher cipher) {
+  return cipher == Cipher::chacha_poly ? "chachapoly" : "aesgcm";
+}
+
+std::optional<Cipher> cipher_from_config_name(std::string_view name) {
+  for (const Cipher cipher : {Cipher::chacha_poly, Cipher::aes_gcm}) {
+    if (name == cipher_config_name(cipher)) return cipher;
+  }
+  return std::nullopt;
+}
+
+bool cipher_available(Cipher cipher) {
+  crypto_init();  // libsodium's CPU feature detection runs in sodium_init
+  if (cipher == Cipher::chacha_poly) return true;
+  MESH_ASSERT(cipher == Cipher::aes_gcm);
+  return crypto_aead_aes256gcm_is_available() == 1;
+}
+
 // ---- CipherState (Noise §5.1) ----
+
+CipherState::CipherState(Cipher cipher) : cipher_(cipher) {
+  MESH_ASSERT(cipher_available(cipher));
+  MESH_ASSERT(!has_key());
+}
+
+CipherState::SecretKey::SecretKey(Cipher cipher, const Key& key) : bytes(key) {
+  static_assert(sizeof(crypto_aead_aes256gcm_state) == sizeof(aes_gcm_schedule));
+  static_assert(alignof(crypto_aead_aes256gcm_state) <= alignof(SecretKey));
+  if (cipher != Cipher::aes_gcm) return;
+  auto* const schedule = reinterpret_cast<crypto_aead_aes256gcm_state*>(aes_gcm_schedule.data());
+  const int rc = crypto_aead_aes256gcm_beforenm(schedule, bytes.data());
+  MESH_ASSERT(rc == 0);
+}
 
 CipherState::SecretKey::~SecretKey() {
   sodium_memzero(bytes.data(), bytes.size());
+  sodium_memzero(aes_gcm_schedule.data(), aes_gcm_schedule.size());
 }
 
 void CipherState::initialize_key(const std::optional<Key>& key) {
   key_.reset();
-  if (key.has_value()) key_.emplace(*key);
+  if (key.has_value()) key_.emplace(cipher_, *key);
   nonce_ = 0;
   MESH_ASSERT(has_key() == key.has_value());
 }
@@ -272,11 +325,16 @@ Result<void, NoiseFailure> CipherState::encrypt_with_ad(ByteView ad, ByteView pl
   }
   const std::size_t out_size = out.size();
   out.resize(out_size + plaintext.size() + tag_size);
-  const auto nonce = chachapoly_nonce(nonce_);
+  const Nonce nonce = cipher_nonce(cipher_, nonce_);
   unsigned long long ciphertext_size = 0;
-  const int rc = crypto_aead_chacha20poly1305_ietf_encrypt(
-      out.data() + out_size, &ciphertext_size, plaintext.data(), plaintext.size(), ad.data(),
-      ad.size(), nullptr, nonce.data(), key_->bytes.data());
+  const int rc =
+      cipher_ == Cipher::chacha_poly
+          ? crypto_aead_chacha20poly1305_ietf_encrypt(
+                out.data() + out_size, &ciphertext_size, plaintext.data(), plaintext.size(),
+                ad.data(), ad.size(), nullptr, nonce.data(), key_->bytes.data())
+          : crypto_aead_aes256gcm_encrypt_afternm(
+                out.data() + out_size, &ciphertext_size, plaintext.data(), plaintext.size(),
+                ad.data(), ad.size(), nullptr, nonce.data(), aes_gcm_state(key_->aes_gcm_schedule));
   MESH_ASSERT(rc == 0);
   MESH_ASSERT(ciphertext_size == plaintext.size() + tag_size);
   nonce_++;
@@ -302,11 +360,16 @@ Result<void, NoiseFailure> CipherState::decrypt_with_ad(ByteView ad, ByteView ci
   }
   const std::size_t out_size = out.size();
   out.resize(out_size + ciphertext.size() - tag_size);
-  const auto nonce = chachapoly_nonce(nonce_);
+  const Nonce nonce = cipher_nonce(cipher_, nonce_);
   unsigned long long plaintext_size = 0;
-  const int rc = crypto_aead_chacha20poly1305_ietf_decrypt(
-      out.data() + out_size, &plaintext_size, nullptr, ciphertext.data(), ciphertext.size(),
-      ad.data(), ad.size(), nonce.data(), key_->bytes.data());
+  const int rc =
+      cipher_ == Cipher::chacha_poly
+          ? crypto_aead_chacha20poly1305_ietf_decrypt(
+                out.data() + out_size, &plaintext_size, nullptr, ciphertext.data(),
+                ciphertext.size(), ad.data(), ad.size(), nonce.data(), key_->bytes.data())
+          : crypto_aead_aes256gcm_decrypt_afternm(
+                out.data() + out_size, &plaintext_size, nullptr, ciphertext.data(),
+                ciphertext.size(), ad.data(), ad.size(), nonce.data(), aes_gcm_state(key_->aes_gcm_schedule));
   if (rc != 0) {
     // Noise §5.1: a failed decryption does not consume the nonce, so the genuine message can
     // still be read after a forged one was dropped.
@@ -325,7 +388,9 @@ HandshakeState::SymmetricState::~SymmetricState() {
   sodium_memzero(chaining_key.data(), chaining_key.size());
 }
 
-void HandshakeState::SymmetricState::initialize(ByteView protocol_name) {
+void HandshakeState::SymmetricState::initialize(ByteView protocol_name,
+                                                Cipher cipher_functions) {
+  cipher = CipherState(cipher_functions);
   // A name of at most HASHLEN bytes is zero-padded to HASHLEN, a longer one is hashed.
   if (protocol_name.size() <= hash_size) {
     hash.fill(0);
@@ -373,7 +438,8 @@ std::pair<CipherState, CipherState> HandshakeState::SymmetricState::split() cons
   std::array<Hash, 3> outputs = hkdf(chaining_key, {}, 2);
   std::optional<Key> initiator_key = truncate_to_key(outputs[0]);
   std::optional<Key> responder_key = truncate_to_key(outputs[1]);
-  std::pair<CipherState, CipherState> ciphers;
+  std::pair<CipherState, CipherState> ciphers{CipherState(cipher.cipher()),
+                                              CipherState(cipher.cipher())};
   ciphers.first.initialize_key(initiator_key);
   ciphers.second.initialize_key(responder_key);
   sodium_memzero(initiator_key->data(), initiator_key->size());
@@ -415,8 +481,9 @@ HandshakeState::HandshakeState(const HandshakeOptions& options) {
   state_.s = options.static_keypair;
   state_.e = options.ephemeral_keypair;
   state_.rs = options.remote_static;
-  const std::string protocol_name = "Noise_" + std::string(spec.name) + "_25519_ChaChaPoly_BLAKE2b";
-  state_.symmetric.initialize(as_bytes(protocol_name));
+  const std::string protocol_name = "Noise_" + std::string(spec.name) + "_25519_" +
+                                    std::string(cipher_name(options.cipher)) + "_BLAKE2b";
+  state_.symmetric.initialize(as_bytes(protocol_name), options.cipher);
   state_.symmetric.mix_hash(options.prologue);
   // Noise §5.3 Initialize: pre-message public keys are hashed in pattern order, by both sides.
   if (spec.responder_static_premessage) {

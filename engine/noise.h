@@ -1,10 +1,12 @@
-// The Noise Protocol Framework (revision 34), suite 25519_ChaChaPoly_BLAKE2b, on libsodium.
+// The Noise Protocol Framework (revision 34), suites 25519_ChaChaPoly_BLAKE2b (the default)
+// and 25519_AESGCM_BLAKE2b, on libsodium.
 //
 // Implements CipherState, SymmetricState and HandshakeState of the specification
 // (https://noiseprotocol.org/noise.html §5) for the handshake patterns NN, XN, IK and XX. The
 // session (engine/session.h) uses XX; the other patterns exist so the implementation is
-// checked against every published test vector of the suite
-// (tests/engine/testdata/noise-vectors-25519-chachapoly-blake2b.json).
+// checked against every published test vector of the ChaChaPoly suite
+// (tests/engine/testdata/noise-vectors-25519-chachapoly-blake2b.json). AESGCM differs only in
+// the cipher functions (§12.4), which are checked against the GCM specification's own vectors.
 //
 // Pure computation: ephemeral keys are injected by the caller (the node derives them from its
 // seeded CSPRNG stream), so a handshake is a deterministic function of its inputs.
@@ -19,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "engine/bytes.h"
@@ -44,6 +47,20 @@ enum class NoiseError {
 };
 
 using NoiseFailure = Error<NoiseError>;
+
+// The cipher functions of the suite (Noise §12.3, §12.4). ChaChaPoly runs on every CPU.
+// AESGCM is three to four times cheaper per small message on x86-64 with AES-NI, but
+// libsodium 1.0.18 implements it only there (cipher_available says whether this CPU can).
+enum class Cipher : std::uint8_t { chacha_poly, aes_gcm };
+
+// The cipher's name in a Noise protocol name: "ChaChaPoly" or "AESGCM".
+std::string_view cipher_name(Cipher cipher);
+// The spelling of configuration files (mesh.cipher, a scenario's engine.cipher): "chachapoly"
+// or "aesgcm"; nullopt for anything else.
+std::string_view cipher_config_name(Cipher cipher);
+std::optional<Cipher> cipher_from_config_name(std::string_view name);
+// False for AESGCM on a CPU without AES-NI and PCLMUL: a CipherState must not use it there.
+bool cipher_available(Cipher cipher);
 using Key = std::array<std::uint8_t, key_size>;
 using PublicKey = std::array<std::uint8_t, dh_size>;
 using Hash = std::array<std::uint8_t, hash_size>;
@@ -56,9 +73,13 @@ struct KeyPair {
 // The X25519 key pair whose secret is `secret` (clamped by X25519 itself).
 KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret);
 
-// Noise §5.1: a key (possibly empty) and a 64-bit nonce counter.
+// Noise §5.1: a key (possibly empty) and a 64-bit nonce counter, for one cipher.
 class CipherState {
  public:
+  CipherState() = default;
+  explicit CipherState(Cipher cipher);
+
+  Cipher cipher() const { return cipher_; }
   void initialize_key(const std::optional<Key>& key);
   bool has_key() const { return key_.has_value(); }
   std::uint64_t nonce() const { return nonce_; }
@@ -71,16 +92,22 @@ class CipherState {
   Result<void, NoiseFailure> decrypt_with_ad(ByteView ad, ByteView ciphertext, Bytes& out);
 
  private:
-  // The key k, wiped with sodium_memzero whenever it is replaced or destroyed.
+  // The key k, wiped with sodium_memzero whenever it is replaced or destroyed. For AESGCM it
+  // also holds the expanded key schedule (crypto_aead_aes256gcm_beforenm), computed once per
+  // key instead of once per message; it is as secret as the key and wiped with it.
   struct SecretKey {
     Key bytes{};
+    // Sized and aligned as libsodium's crypto_aead_aes256gcm_state (512 bytes, 16-aligned;
+    // noise.cc asserts both), so this header need not include <sodium.h>.
+    alignas(16) std::array<std::uint8_t, 512> aes_gcm_schedule{};
 
-    explicit SecretKey(const Key& key) : bytes(key) {}
+    SecretKey(Cipher cipher, const Key& key);
     SecretKey(const SecretKey& other) = default;
     SecretKey& operator=(const SecretKey& other) = default;
     ~SecretKey();
   };
 
+  Cipher cipher_ = Cipher::chacha_poly;
   std::optional<SecretKey> key_;
   // n: the nonce of the next message; 2^64-1 is reserved (Noise §5.1), so it never advances
   // past that value.
@@ -97,6 +124,7 @@ struct HandshakeOptions {
   std::optional<KeyPair> static_keypair;   // s: required by XX (both), XN (initiator), IK
   std::optional<PublicKey> remote_static;  // rs: IK initiator only (pre-message), else empty
   KeyPair ephemeral_keypair;               // e: injected, never generated here
+  Cipher cipher = Cipher::chacha_poly;     // must be cipher_available
 };
 
 namespace internal {
@@ -137,7 +165,7 @@ class HandshakeState {
     SymmetricState& operator=(const SymmetricState& other) = default;
     ~SymmetricState();  // wipes ck
 
-    void initialize(ByteView protocol_name);
+    void initialize(ByteView protocol_name, Cipher cipher_functions);
     void mix_key(ByteView input_key_material);
     void mix_hash(ByteView data);
     Result<void, NoiseFailure> encrypt_and_hash(ByteView plaintext, Bytes& out);

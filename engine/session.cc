@@ -48,6 +48,21 @@ Bytes hello_signed_message(const Digest& network, const noise::PublicKey& noise_
   return message;
 }
 
+// What the preamble carries: the network digest itself for ChaChaPoly (the default, so its
+// preamble has not changed since AESGCM was added), a digest derived from it for AESGCM. A
+// node thus tells a peer of its own network with the other cipher (cipher_mismatch) from a
+// peer of another network.
+Digest preamble_digest(const Digest& network, noise::Cipher cipher) {
+  if (cipher == noise::Cipher::chacha_poly) return network;
+  MESH_ASSERT(cipher == noise::Cipher::aes_gcm);
+  return blake2b_256({as_bytes("mesh-controller cipher AESGCM\n"), network.bytes});
+}
+
+noise::Cipher other_cipher(noise::Cipher cipher) {
+  return cipher == noise::Cipher::chacha_poly ? noise::Cipher::aes_gcm
+                                              : noise::Cipher::chacha_poly;
+}
+
 noise::HandshakeOptions handshake_options(const SessionOptions& options, const Bytes& prologue) {
   return noise::HandshakeOptions{
       .pattern = noise::Pattern::xx,
@@ -56,6 +71,7 @@ noise::HandshakeOptions handshake_options(const SessionOptions& options, const B
       .static_keypair = options.static_keypair,
       .remote_static = std::nullopt,
       .ephemeral_keypair = options.ephemeral_keypair,
+      .cipher = options.cipher,
   };
 }
 
@@ -67,16 +83,20 @@ Digest network_digest(std::string_view network_id) {
 
 Session::Session(const SessionOptions& options)
     : initiator_(options.initiator),
+      cipher_(options.cipher),
       network_digest_(options.network_digest),
+      preamble_digest_(preamble_digest(options.network_digest, options.cipher)),
       hello_(options.hello),
-      handshake_(handshake_options(options, preamble_bytes(options.network_digest))) {
+      handshake_(handshake_options(options, preamble_bytes(preamble_digest_))),
+      send_cipher_(options.cipher),
+      receive_cipher_(options.cipher) {
   MESH_ASSERT(options.identity != nullptr);
   MESH_ASSERT(options.identity->public_key() == options.hello.identity);
   MESH_ASSERT(hello_.zone.size() <= zone_size_max);
   MESH_ASSERT(hello_.endpoints.size() <= endpoints_per_peer_max);
   hello_signature_ = options.identity->sign(
       hello_signed_message(network_digest_, options.static_keypair.public_key, hello_));
-  outgoing_ = preamble_bytes(network_digest_);
+  outgoing_ = preamble_bytes(preamble_digest_);
   // XX message 1 (-> e) carries nothing secret, so it goes out with the preamble.
   if (initiator_) write_handshake_message(false);
 }
@@ -114,7 +134,15 @@ void Session::process_preamble() {
                                                   std::to_string(protocol_version));
     return;
   }
-  if (network.value() != network_digest_.bytes) {
+  if (network.value() == preamble_digest(network_digest_, other_cipher(cipher_)).bytes) {
+    fail_with(SessionError::cipher_mismatch,
+              "cipher mismatch: the peer uses Noise cipher " +
+                  std::string(noise::cipher_name(other_cipher(cipher_))) + ", we use " +
+                  std::string(noise::cipher_name(cipher_)) +
+                  " (mesh.cipher must be the same on every zone of a network)");
+    return;
+  }
+  if (network.value() != preamble_digest_.bytes) {
     fail_with(SessionError::network_id_mismatch,
               "network id mismatch: the peer belongs to a different network");
     return;
@@ -300,6 +328,7 @@ Result<Hello, SessionFailure> Session::decode_hello(ByteView payload) const {
 const char* to_string(SessionError error) {
   switch (error) {
     case SessionError::network_id_mismatch: return "network_id_mismatch";
+    case SessionError::cipher_mismatch: return "cipher_mismatch";
     case SessionError::version_mismatch: return "version_mismatch";
     case SessionError::bad_identity_signature: return "bad_identity_signature";
     case SessionError::handshake_failed: return "handshake_failed";

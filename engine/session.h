@@ -1,14 +1,17 @@
 // Session: the secure channel on one connection.
 //
 // 1. Preamble, in plaintext, from both sides at once: magic, protocol version and a digest of
-//    the network id. A mismatch ends the session with "network id mismatch" before any
-//    cryptography, so an operator sees the real cause.
-// 2. Noise_XX_25519_ChaChaPoly_BLAKE2b (engine/noise.h), prologue = preamble digest, so a peer
-//    that lies in the preamble still cannot finish the handshake. The responder's second
+//    the network id and the Noise cipher. A mismatch ends the session with "network id
+//    mismatch" or "cipher mismatch" before any cryptography, so an operator sees the real
+//    cause. (With ChaChaPoly, the default, the digest is the network digest itself: the
+//    preamble of the default cipher is the same bytes as before AESGCM existed.)
+// 2. Noise_XX_25519_ChaChaPoly_BLAKE2b or Noise_XX_25519_AESGCM_BLAKE2b (engine/noise.h),
+//    prologue = preamble, so a peer that lies in the preamble still cannot finish the
+//    handshake. The responder's second
 //    message and the initiator's third carry a Hello: the Ed25519 identity key, the zone,
 //    incarnation and endpoints, and an Ed25519 signature binding them to the Noise static key
 //    and the network. A forged identity cannot produce that signature.
-// 3. Transport: frames of a u32 length and one Noise message (ChaCha20-Poly1305, counter
+// 3. Transport: frames of a u32 length and one Noise message (the suite's AEAD, counter
 //    nonces, at most frame_size_max bytes). Each frame's plaintext starts with a flag byte
 //    saying whether more chunks of the same message follow, so messages of any size up to
 //    message_size_max are chunked, never refused. Tampered, replayed or truncated frames fail
@@ -36,6 +39,7 @@ namespace mesh::engine {
 
 enum class SessionError {
   network_id_mismatch,     // the peer belongs to another network
+  cipher_mismatch,         // same network, but the peer uses the other Noise cipher
   version_mismatch,        // another protocol version or not our protocol at all
   bad_identity_signature,  // the Hello signature does not bind the identity to the channel
   handshake_failed,        // Noise failed: tampered handshake or wrong keys
@@ -63,6 +67,7 @@ struct SessionOptions {
   Hello hello;                         // ours; identity must equal identity's key
   noise::KeyPair static_keypair;       // our Noise static key
   noise::KeyPair ephemeral_keypair;    // fresh per session (node's KeyStream)
+  noise::Cipher cipher = noise::Cipher::chacha_poly;  // Config::cipher; equal on every node
 };
 
 enum class SessionState { preamble, handshake, established, failed };
@@ -101,7 +106,9 @@ class Session {
   Result<Hello, SessionFailure> decode_hello(ByteView payload) const;
 
   bool initiator_;
+  noise::Cipher cipher_;
   Digest network_digest_;
+  Digest preamble_digest_;  // network and cipher (preamble_digest in session.cc)
   Hello hello_;
   Signature hello_signature_;
   noise::HandshakeState handshake_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+#include <sodium.h>
 
 #include <cstdint>
 #include <fstream>
@@ -459,6 +460,89 @@ TEST(NoiseHandshake, DifferentProloguesFailAtTheFirstEncryptedPayload) {
   EXPECT_EQ(result.error().code, NoiseError::decrypt_failed);
 }
 
+// ---- AESGCM (Noise §12.4) ----
+
+// McGrew and Viega, "The Galois/Counter Mode of Operation (GCM)", test cases 13 and 14: an
+// all-zero 256-bit key and an all-zero 96-bit IV, which is Noise's AESGCM nonce for n = 0.
+TEST(NoiseAesGcm, MatchesTheGcmSpecificationVectorsAtNonceZero) {
+  if (!cipher_available(Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI on this CPU";
+  for (const bool with_block : {false, true}) {
+    CipherState cipher(Cipher::aes_gcm);
+    cipher.initialize_key(Key{});
+    const Bytes plaintext(with_block ? 16 : 0, 0);
+    Bytes ciphertext;
+    ASSERT_TRUE(cipher.encrypt_with_ad({}, plaintext, ciphertext).ok());
+    const Bytes expected = with_block ? from_hex("cea7403d4d606b6e074ec5d3baf39d18"
+                                                 "d0d1c8a799996bf0265b98b5d48ab919")
+                                      : from_hex("530f8afbc74536b9a963b4f1c4cb738b");
+    EXPECT_EQ(ciphertext, expected) << with_block;
+    EXPECT_EQ(cipher.nonce(), 1u);
+  }
+}
+
+// The nonce is 32 zero bits and the big-endian counter; ChaChaPoly's is little-endian, so the
+// same counter in the wrong byte order would not decrypt.
+TEST(NoiseAesGcm, NonceIsFourZeroBytesThenTheBigEndianCounter) {
+  if (!cipher_available(Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI on this CPU";
+  Key key{};
+  key.fill(0x42);
+  CipherState cipher(Cipher::aes_gcm);
+  cipher.initialize_key(key);
+  cipher.set_nonce(0x0102030405060708);
+  const Bytes plaintext = from_hex("00112233445566778899");
+  const Bytes ad = from_hex("abcdef");
+  Bytes ours;
+  ASSERT_TRUE(cipher.encrypt_with_ad(ad, plaintext, ours).ok());
+  const Bytes big_endian = from_hex("000000000102030405060708");
+  const Bytes little_endian = from_hex("000000000807060504030201");
+  for (const Bytes* nonce : {&big_endian, &little_endian}) {
+    Bytes theirs(plaintext.size() + tag_size);
+    unsigned long long size = 0;
+    ASSERT_EQ(crypto_aead_aes256gcm_encrypt(theirs.data(), &size, plaintext.data(),
+                                            plaintext.size(), ad.data(), ad.size(), nullptr,
+                                            nonce->data(), key.data()),
+              0);
+    EXPECT_EQ(ours == theirs, nonce == &big_endian);
+  }
+}
+
+TEST(NoiseAesGcm, ProtocolNameNamesTheCipherSoSuitesNeverInteroperate) {
+  if (!cipher_available(Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI on this CPU";
+  const Bytes prologue{'p'};
+  HandshakeState initiator({.pattern = Pattern::xx,
+                            .role = Role::initiator,
+                            .prologue = prologue,
+                            .static_keypair = keypair_from_secret(Secret{1}),
+                            .ephemeral_keypair = keypair_from_secret(Secret{2}),
+                            .cipher = Cipher::aes_gcm});
+  HandshakeState responder({.pattern = Pattern::xx,
+                            .role = Role::responder,
+                            .prologue = prologue,
+                            .static_keypair = keypair_from_secret(Secret{3}),
+                            .ephemeral_keypair = keypair_from_secret(Secret{4}),
+                            .cipher = Cipher::chacha_poly});
+  Bytes first;
+  ASSERT_TRUE(initiator.write_message({}, first).ok());
+  Bytes ignored;
+  ASSERT_TRUE(responder.read_message(first, ignored).ok());  // -> e carries no ciphertext
+  Bytes second;
+  ASSERT_TRUE(responder.write_message({}, second).ok());
+  const auto result = initiator.read_message(second, ignored);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, NoiseError::decrypt_failed);
+}
+
+TEST(NoiseCipher, ConfigNamesRoundTripAndUnknownNamesAreRefused) {
+  for (const Cipher cipher : {Cipher::chacha_poly, Cipher::aes_gcm}) {
+    EXPECT_EQ(cipher_from_config_name(cipher_config_name(cipher)), cipher);
+  }
+  EXPECT_EQ(cipher_name(Cipher::chacha_poly), "ChaChaPoly");
+  EXPECT_EQ(cipher_name(Cipher::aes_gcm), "AESGCM");
+  EXPECT_FALSE(cipher_from_config_name("AESGCM").has_value());
+  EXPECT_FALSE(cipher_from_config_name("").has_value());
+  EXPECT_TRUE(cipher_available(Cipher::chacha_poly));
+}
+
 TEST(NoiseHandshake, LowOrderEphemeralKeyIsInvalidPublicKey) {
   HandshakeState responder({.pattern = Pattern::nn,
                             .role = Role::responder,
@@ -538,20 +622,26 @@ void rc_round_trip(CipherState& sender, CipherState& receiver, const Bytes& payl
   RC_ASSERT(received == payload);
 }
 
-RC_GTEST_PROP(NoiseProperty, XxBetweenAnyKeysAgreesOnHashAndStaticsAndTransportRoundTrips, ()) {
+RC_GTEST_PROP(NoiseProperty,
+              XxBetweenAnyKeysWithEitherCipherAgreesOnHashAndStaticsAndTransportRoundTrips, ()) {
   const KeyPair initiator_static = keypair_from_secret(arbitrary_secret());
   const KeyPair responder_static = keypair_from_secret(arbitrary_secret());
   const Bytes prologue = arbitrary_payload();
+  const Cipher cipher = cipher_available(Cipher::aes_gcm)
+                            ? *rc::gen::element(Cipher::chacha_poly, Cipher::aes_gcm)
+                            : Cipher::chacha_poly;
   HandshakeState initiator({.pattern = Pattern::xx,
                             .role = Role::initiator,
                             .prologue = prologue,
                             .static_keypair = initiator_static,
-                            .ephemeral_keypair = keypair_from_secret(arbitrary_secret())});
+                            .ephemeral_keypair = keypair_from_secret(arbitrary_secret()),
+                            .cipher = cipher});
   HandshakeState responder({.pattern = Pattern::xx,
                             .role = Role::responder,
                             .prologue = prologue,
                             .static_keypair = responder_static,
-                            .ephemeral_keypair = keypair_from_secret(arbitrary_secret())});
+                            .ephemeral_keypair = keypair_from_secret(arbitrary_secret()),
+                            .cipher = cipher});
   rc_deliver(initiator, responder, arbitrary_payload());
   rc_deliver(responder, initiator, arbitrary_payload());
   rc_deliver(initiator, responder, arbitrary_payload());
@@ -562,6 +652,8 @@ RC_GTEST_PROP(NoiseProperty, XxBetweenAnyKeysAgreesOnHashAndStaticsAndTransportR
   RC_ASSERT(responder.remote_static() == initiator_static.public_key);
   auto [initiator_send, initiator_receive] = initiator.split();
   auto [responder_receive, responder_send] = responder.split();
+  RC_ASSERT(initiator_send.cipher() == cipher);
+  RC_ASSERT(responder_receive.cipher() == cipher);
   const auto transport_count = *rc::gen::inRange<std::size_t>(0, 8);
   for (std::size_t index = 0; index < transport_count; index++) {
     rc_round_trip(initiator_send, responder_receive, arbitrary_payload());

@@ -22,7 +22,8 @@ struct Side {
 };
 
 Side make_side(bool initiator, std::uint8_t index, const std::string& network,
-               const Identity* sign_as = nullptr) {
+               const Identity* sign_as = nullptr,
+               noise::Cipher cipher = noise::Cipher::chacha_poly) {
   Identity identity = test::test_identity(index);
   const Identity& signer = sign_as != nullptr ? *sign_as : identity;
   Session session(SessionOptions{
@@ -35,6 +36,7 @@ Side make_side(bool initiator, std::uint8_t index, const std::string& network,
                      .endpoints = {"node" + std::to_string(index) + ":9102"}},
       .static_keypair = keypair(static_cast<std::uint8_t>(index * 2)),
       .ephemeral_keypair = keypair(static_cast<std::uint8_t>(index * 2 + 1)),
+      .cipher = cipher,
   });
   return Side{identity, std::move(session)};
 }
@@ -108,6 +110,56 @@ TEST(Session, NetworkIdMismatchFailsBothSidesWithThatReason) {
   EXPECT_EQ(a.session.failure()->code, SessionError::network_id_mismatch);
   EXPECT_EQ(b.session.failure()->code, SessionError::network_id_mismatch);
   EXPECT_NE(a.session.failure()->message.find("network id mismatch"), std::string::npos);
+}
+
+TEST(Session, CipherMismatchFailsBothSidesWithThatReason) {
+  if (!noise::cipher_available(noise::Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI";
+  Side a = make_side(true, 1, "net", nullptr, noise::Cipher::aes_gcm);
+  Side b = make_side(false, 2, "net", nullptr, noise::Cipher::chacha_poly);
+  pump(a.session, b.session);
+  ASSERT_EQ(a.session.state(), SessionState::failed);
+  ASSERT_EQ(b.session.state(), SessionState::failed);
+  EXPECT_EQ(a.session.failure()->code, SessionError::cipher_mismatch);
+  EXPECT_EQ(b.session.failure()->code, SessionError::cipher_mismatch);
+  EXPECT_NE(a.session.failure()->message.find("peer uses Noise cipher ChaChaPoly, we use AESGCM"),
+            std::string::npos)
+      << a.session.failure()->message;
+}
+
+TEST(Session, OtherNetworkWithTheOtherCipherIsStillANetworkIdMismatch) {
+  if (!noise::cipher_available(noise::Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI";
+  Side a = make_side(true, 1, "network-a", nullptr, noise::Cipher::aes_gcm);
+  Side b = make_side(false, 2, "network-b", nullptr, noise::Cipher::chacha_poly);
+  pump(a.session, b.session);
+  EXPECT_EQ(a.session.failure()->code, SessionError::network_id_mismatch);
+  EXPECT_EQ(b.session.failure()->code, SessionError::network_id_mismatch);
+}
+
+TEST(Session, AesGcmSessionsProveIdentitiesAndCarryChunkedMessages) {
+  if (!noise::cipher_available(noise::Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI";
+  Side a = make_side(true, 1, "net", nullptr, noise::Cipher::aes_gcm);
+  Side b = make_side(false, 2, "net", nullptr, noise::Cipher::aes_gcm);
+  pump(a.session, b.session);
+  ASSERT_EQ(a.session.state(), SessionState::established);
+  ASSERT_EQ(b.session.state(), SessionState::established);
+  EXPECT_EQ(a.session.remote()->identity, b.identity.public_key());
+  const Bytes large(3 * frame_size_max, 0x5a);
+  a.session.send(large);
+  b.session.send(as_bytes("back"));
+  pump(a.session, b.session);
+  EXPECT_EQ(b.session.poll_message(), large);
+  EXPECT_EQ(as_text(*a.session.poll_message()), "back");
+}
+
+// The default cipher's preamble is the network digest itself: the bytes nodes sent before
+// AESGCM existed, so a mesh that leaves mesh.cipher unset keeps its wire format.
+TEST(Session, ChaChaPolyPreambleCarriesThePlainNetworkDigest) {
+  Side a = make_side(true, 1, "net");
+  const Bytes wire = a.session.take_outgoing();
+  const Digest network = network_digest("net");
+  ASSERT_GE(wire.size(), preamble_size);
+  EXPECT_TRUE(std::equal(network.bytes.begin(), network.bytes.end(),
+                         wire.begin() + preamble_size - network.bytes.size()));
 }
 
 // A malicious responder speaking raw Noise: it claims `claimed` in its hello but signs with
