@@ -76,7 +76,7 @@ BENCHMARK(BM_BareEventLoop)->Unit(benchmark::kMillisecond);
 // scenarios/long/thousand-zones.yaml (bootstrap from zone1, 4 outbound connections per zone,
 // no MeshPeer objects, no controllers), since a full mesh of N zones has N(N-1)/2 links.
 simulator::Scenario steady_world(std::size_t zones, double operations_per_second,
-                                 bool controllers) {
+                                 bool controllers, const std::string& cipher) {
   const bool small = zones <= 50;
   // Slow workloads run ten times longer, so that they still see tens of user operations.
   const int duration_s = operations_per_second >= 1 ? 60 : 600;
@@ -84,10 +84,11 @@ simulator::Scenario steady_world(std::size_t zones, double operations_per_second
       "name: steady\nseed: 11\nduration: " + std::to_string(duration_s) +
       "s\nzones: " + std::to_string(zones) +
       "\nnetwork: {latency: {distribution: uniform, min: 1ms, max: 10ms}}\n" +
-      (small ? std::string("topology: full\ncontroller: ") + (controllers ? "true" : "false") + "\n"
+      (small ? std::string("topology: full\ncontroller: ") + (controllers ? "true" : "false") +
+                   "\nengine: {cipher: " + cipher + "}\n"
              : std::string("topology: bootstrap_first\ncontroller: false\n"
-                           "engine: {connections_target: 4, meshpeers: false}\n"
-                           "kube: {watch_history: 50}\n")) +
+                           "engine: {connections_target: 4, meshpeers: false, cipher: ") +
+                   cipher + "}\nkube: {watch_history: 50}\n") +
       "workload:\n  random: {operations_per_second: " + std::to_string(operations_per_second) +
       ", objects: 20, delete_fraction: 0.1, update_fraction: 0.5, stop_at: " +
       std::to_string(duration_s - 10) +
@@ -98,10 +99,12 @@ simulator::Scenario steady_world(std::size_t zones, double operations_per_second
   return std::move(parsed).value();
 }
 
-void run_steady(benchmark::State& state, bool controllers) {
+// `cipher` is engine.cipher of the scenario: "chachapoly" (the default) or "aesgcm".
+void run_steady(benchmark::State& state, bool controllers,
+                const std::string& cipher = "chachapoly") {
   const auto zones = static_cast<std::size_t>(state.range(0));
   const auto rate = static_cast<double>(state.range(1)) / 1000.0;
-  const simulator::Scenario scenario = steady_world(zones, rate, controllers);
+  const simulator::Scenario scenario = steady_world(zones, rate, controllers, cipher);
   double simulated_s = 0;
   double wall_s = 0;
   std::uint64_t loop_events = 0;
@@ -142,6 +145,13 @@ void BM_SimSteady(benchmark::State& state) {
 void BM_SimSteadyMesh(benchmark::State& state) {
   run_steady(state, false);
 }
+// The same worlds on Noise_XX_25519_AESGCM_BLAKE2b (engine.cipher: aesgcm).
+void BM_SimSteadyAesGcm(benchmark::State& state) {
+  run_steady(state, true, "aesgcm");
+}
+void BM_SimSteadyMeshAesGcm(benchmark::State& state) {
+  run_steady(state, false, "aesgcm");
+}
 BENCHMARK(BM_SimSteady)
     ->Args({5, 100})
     ->Args({5, 1000})
@@ -155,6 +165,17 @@ BENCHMARK(BM_SimSteadyMesh)
     ->Args({5, 0})  // idle: heartbeats, resyncs and snapshots only
     ->Args({5, 1000})
     ->Args({5, 10'000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_SimSteadyAesGcm)
+    ->Args({5, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_SimSteadyMeshAesGcm)
+    ->Args({5, 0})
+    ->Args({5, 1000})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);

@@ -367,7 +367,7 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
   MESH_TRY_VOID(expect_map(node, "mesh"));
   warn_unknown_keys(node, "mesh",
                     {"zone", "bootstrap", "snapshot", "tombstone", "peer_timeout", "resource",
-                     "resources", "meshpeer_namespace"});
+                     "resources", "meshpeer_namespace", "cipher"});
   if (node["zone"]) {
     MESH_TRY(mesh.zone, read_string(node["zone"], "mesh.zone"));
   }
@@ -377,6 +377,19 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
   if (node["meshpeer_namespace"]) {
     MESH_TRY(mesh.meshpeer_namespace,
              read_string(node["meshpeer_namespace"], "mesh.meshpeer_namespace"));
+  }
+  if (node["cipher"]) {
+    MESH_TRY(const std::string name, read_string(node["cipher"], "mesh.cipher"));
+    const auto cipher = engine::noise::cipher_from_config_name(name);
+    if (!cipher) {
+      return error(ConfigError::bad_value, node["cipher"], "mesh.cipher",
+                   "expected chachapoly or aesgcm, found '" + name + "'");
+    }
+    if (!engine::noise::cipher_available(*cipher)) {
+      return error(ConfigError::bad_value, node["cipher"], "mesh.cipher",
+                   "aesgcm needs a CPU with AES-NI and PCLMUL, which this one lacks");
+    }
+    mesh.cipher = *cipher;
   }
   MESH_TRY_VOID(decode_mesh_intervals(node, mesh));
   std::vector<ResourceConfig> resources;
@@ -511,6 +524,7 @@ const std::vector<std::string>& overridable_keys() {
       "mesh.zone",
       "mesh.bootstrap",
       "mesh.meshpeer_namespace",
+      "mesh.cipher",
       "mesh.snapshot.snapshot_interval_seconds",
       "mesh.snapshot.snapshot_max_log",
       "mesh.tombstone.tombstone_retention_interval_seconds",

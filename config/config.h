@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/noise.h"
+
 #include "engine/result.h"
 
 namespace mesh::config {
@@ -72,6 +74,8 @@ struct MeshConfig {
   // is the first entry of `resources`.
   std::vector<ResourceConfig> resources;
   std::string meshpeer_namespace;  // "" = the controller's own namespace
+  // The Noise cipher of the mesh (engine::Config::cipher); equal on every zone of a network.
+  engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
 };
 
 struct ControllerConfig {

@@ -300,7 +300,7 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
       node, "engine",
       {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after", "link_idle_timeout",
        "resync_interval", "dial_backoff_max", "tombstone_retention", "connections_target",
-       "snapshot_max_log", "snapshot_interval", "meshpeers", "checkpoint_interval"}));
+       "snapshot_max_log", "snapshot_interval", "meshpeers", "checkpoint_interval", "cipher"}));
   struct Field {
     const char* name;
     Duration* target;
@@ -328,6 +328,12 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
   }
   if (present(node["meshpeers"])) {
     MESH_TRY(engine.meshpeers, boolean(node["meshpeers"], "engine.meshpeers"));
+  }
+  if (present(node["cipher"])) {
+    MESH_TRY(const std::string name, string(node["cipher"], "engine.cipher"));
+    const auto cipher = engine::noise::cipher_from_config_name(name);
+    if (!cipher) return error(node["cipher"], "engine.cipher", "expected chachapoly or aesgcm");
+    engine.cipher = *cipher;
   }
   MESH_TRY_VOID(
       optional_count(node, "snapshot_max_log", "engine", 2, 1'000'000, engine.snapshot_max_log));
@@ -806,6 +812,7 @@ void apply_engine_spec(const EngineSpec& spec, engine::Config& config) {
   config.connections_target = spec.connections_target;
   config.snapshot_max_log = spec.snapshot_max_log;
   config.snapshot_interval = spec.snapshot_interval;
+  config.cipher = spec.cipher;
 }
 
 Result<Duration, std::string> parse_duration(const std::string& text) {
@@ -1016,6 +1023,10 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   out << YAML::Key << "snapshot_interval" << YAML::Value
       << format_duration(engine.snapshot_interval);
   if (!engine.meshpeers) out << YAML::Key << "meshpeers" << YAML::Value << false;
+  if (engine.cipher != EngineSpec{}.cipher) {
+    out << YAML::Key << "cipher" << YAML::Value
+        << std::string(engine::noise::cipher_config_name(engine.cipher));
+  }
   if (engine.checkpoint_interval != EngineSpec{}.checkpoint_interval) {
     out << YAML::Key << "checkpoint_interval" << YAML::Value
         << format_duration(engine.checkpoint_interval);

@@ -57,6 +57,9 @@ struct EngineSpec {
   // Write MeshPeer objects and Events. Very large worlds switch it off: n zones write n^2
   // objects; the peer_status check then needs it on.
   bool meshpeers = true;
+  // Every zone's Noise cipher (engine::Config::cipher). AESGCM needs AES-NI: a scenario that
+  // asks for it is refused, with its line, on a machine without.
+  engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
 };
 
 // Copies the spec's settings into a node's config (the world's nodes, and the reader's check

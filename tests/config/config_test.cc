@@ -204,6 +204,18 @@ TEST(Config, BadValuesNameFileLineAndKey) {
                "test.yaml:2: network_id: must not be empty");
 }
 
+TEST(Config, MeshCipherDefaultsToChaChaPolyAndRefusesUnknownNames) {
+  const auto loaded = parse("mesh:\n  zone: zone1\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().config.mesh.cipher, engine::noise::Cipher::chacha_poly);
+  expect_error("mesh:\n  zone: a\n  cipher: AES\n", ConfigError::bad_value,
+               "test.yaml:3: mesh.cipher: expected chachapoly or aesgcm, found 'AES'");
+  if (!engine::noise::cipher_available(engine::noise::Cipher::aes_gcm)) return;
+  const auto aes = parse("mesh:\n  zone: zone1\n  cipher: aesgcm\n");
+  ASSERT_TRUE(aes.ok()) << aes.error().message;
+  EXPECT_EQ(aes.value().config.mesh.cipher, engine::noise::Cipher::aes_gcm);
+}
+
 TEST(Config, BadNodesNameTheEntry) {
   expect_error("mesh: {zone: a}\nnodes:\n  - public_key: abc\n    endpoints: []\n",
                ConfigError::bad_value, "test.yaml:3: nodes[0].public_key: public key: expected 64");

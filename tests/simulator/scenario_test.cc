@@ -146,6 +146,22 @@ TEST(Scenario, WithoutMeshPeersThePeerStatusCheckIsOff) {
   EXPECT_FALSE(again.value().engine.meshpeers);
 }
 
+TEST(Scenario, EngineCipherIsReadWrittenAndCheckedWithItsLine) {
+  const auto parsed = parse_scenario("zones: 2\nengine: {cipher: chachapoly}\n", "s.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed.value().engine.cipher, engine::noise::Cipher::chacha_poly);
+  const auto bad = parse_scenario("zones: 2\nengine:\n  cipher: aes\n", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "s.yaml:3: engine.cipher: expected chachapoly or aesgcm");
+  if (!engine::noise::cipher_available(engine::noise::Cipher::aes_gcm)) return;
+  const auto aes = parse_scenario("zones: 2\nengine: {cipher: aesgcm}\n", "s.yaml");
+  ASSERT_TRUE(aes.ok()) << aes.error().message;
+  EXPECT_EQ(aes.value().engine.cipher, engine::noise::Cipher::aes_gcm);
+  const auto again = parse_scenario(to_yaml(aes.value()), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().engine.cipher, engine::noise::Cipher::aes_gcm);
+}
+
 TEST(Scenario, EveryShippedScenarioParses) {
   const std::filesystem::path directory = std::filesystem::path(MESH_SOURCE_DIR) / "scenarios";
   std::size_t count = 0;

@@ -65,6 +65,21 @@ TEST(World, WithoutMeshPeersReplicationStillConvergesWithFewerKubeRequests) {
   EXPECT_LT(without.stats.kube_requests, with.stats.kube_requests);
 }
 
+// The cipher changes ciphertext only, never its size: the same world runs the same way on
+// AESGCM, event for event, so its trace equals the ChaChaPoly run's.
+TEST(World, AesGcmWorldReplicatesWithTheSameTraceAsChaChaPoly) {
+  if (!engine::noise::cipher_available(engine::noise::Cipher::aes_gcm)) GTEST_SKIP();
+  Scenario scenario = small(two_zones);
+  const RunResult chacha_poly = World(scenario, {.seed = 1}).run();
+  scenario.engine.cipher = engine::noise::Cipher::aes_gcm;
+  const RunResult aes_gcm = World(scenario, {.seed = 1}).run();
+  EXPECT_TRUE(aes_gcm.passed())
+      << (aes_gcm.violations.empty() ? "" : aes_gcm.violations[0].message);
+  EXPECT_GT(aes_gcm.stats.operations, 2u);
+  EXPECT_EQ(aes_gcm.trace_hash, chacha_poly.trace_hash);
+  EXPECT_EQ(aes_gcm.stats.segments, chacha_poly.stats.segments);
+}
+
 TEST(World, FailingAssertionNamesTheLine) {
   const RunResult result = World(small(R"(
 name: t
