@@ -5,7 +5,11 @@
 // a reinterpret_cast at every library boundary for no gain in safety.
 #pragma once
 
+#include <array>
+#include <bit>
+#include <compare>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -21,6 +25,27 @@ inline ByteView as_bytes(std::string_view text) {
 
 inline std::string_view as_text(ByteView bytes) {
   return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// The lexicographic order of two byte arrays, as memcmp and a defaulted <=> give it, computed
+// on big-endian 64-bit words instead of through a memcmp call. Keys and digests order the
+// engine's maps and are compared in every lookup; the calls were 6 % of an idle mesh's CPU.
+template <std::size_t size>
+std::strong_ordering compare_bytes(const std::array<std::uint8_t, size>& left,
+                                   const std::array<std::uint8_t, size>& right) {
+  static_assert(size % 8 == 0, "whole words only");
+  for (std::size_t index = 0; index < size; index += 8) {
+    std::uint64_t left_word = 0;
+    std::uint64_t right_word = 0;
+    std::memcpy(&left_word, left.data() + index, sizeof(left_word));
+    std::memcpy(&right_word, right.data() + index, sizeof(right_word));
+    if constexpr (std::endian::native == std::endian::little) {
+      left_word = __builtin_bswap64(left_word);
+      right_word = __builtin_bswap64(right_word);
+    }
+    if (left_word != right_word) return left_word <=> right_word;
+  }
+  return std::strong_ordering::equal;
 }
 
 }  // namespace mesh

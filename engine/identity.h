@@ -30,7 +30,11 @@ inline constexpr std::size_t signature_size = 64;
 struct PublicKey {
   std::array<std::uint8_t, public_key_size> bytes{};
 
-  auto operator<=>(const PublicKey&) const = default;
+  bool operator==(const PublicKey&) const = default;
+  // The defaulted order, without memcmp calls (compare_bytes).
+  std::strong_ordering operator<=>(const PublicKey& other) const {
+    return compare_bytes(bytes, other.bytes);
+  }
   // Lowercase hex, 64 characters: the MeshPeer object name and the config format.
   std::string hex() const;
   // The first 8 hex characters, for logs and traces.

@@ -4,7 +4,10 @@
 #include <openssl/evp.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <string>
+
+#include "engine/crypto.h"
 
 namespace mesh::engine {
 namespace {
@@ -38,6 +41,43 @@ std::string openssl_public_key_hex(const SecretSeed& seed) {
   EXPECT_EQ(EVP_PKEY_get_raw_public_key(key, public_key.data(), &size), 1);
   EVP_PKEY_free(key);
   return hex(public_key.data(), size);
+}
+
+// Keys that share a long prefix exercise every word of compare_bytes, not just the first.
+std::array<std::uint8_t, public_key_size> arbitrary_key_bytes(
+    const std::array<std::uint8_t, public_key_size>& near) {
+  auto bytes = near;
+  const auto prefix = *rc::gen::inRange<std::size_t>(0, public_key_size + 1);
+  for (std::size_t index = prefix; index < public_key_size; index++) {
+    bytes[index] = *rc::gen::arbitrary<std::uint8_t>();
+  }
+  return bytes;
+}
+
+RC_GTEST_PROP(PublicKeyOrder, IsTheLexicographicOrderOfTheBytes, ()) {
+  PublicKey left;
+  for (auto& byte : left.bytes) byte = *rc::gen::arbitrary<std::uint8_t>();
+  PublicKey right{.bytes = arbitrary_key_bytes(left.bytes)};
+  const auto expected = std::lexicographical_compare_three_way(
+      left.bytes.begin(), left.bytes.end(), right.bytes.begin(), right.bytes.end());
+  RC_ASSERT((left <=> right) == expected);
+  RC_ASSERT((right <=> left) == (0 <=> expected));
+  RC_ASSERT((left == right) == (expected == 0));
+  const Digest left_digest{.bytes = left.bytes};
+  const Digest right_digest{.bytes = right.bytes};
+  RC_ASSERT((left_digest <=> right_digest) == expected);
+}
+
+TEST(PublicKeyOrder, HighByteOfALaterWordDecidesOnlyAfterEqualEarlierWords) {
+  PublicKey low;
+  PublicKey high;
+  low.bytes[0] = 1;
+  high.bytes[31] = 0xff;  // larger in its last byte, smaller in its first
+  EXPECT_LT(high, low);
+  high.bytes[0] = 1;
+  EXPECT_LT(low, high);
+  low.bytes[8] = 0x80;  // the first byte of the second word outweighs the last
+  EXPECT_GT(low, high);
 }
 
 TEST(Identity, Rfc8032VectorGivesItsPublicKeyAndSignature) {
