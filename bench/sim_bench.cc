@@ -152,6 +152,46 @@ void BM_SimSteadyAesGcm(benchmark::State& state) {
 void BM_SimSteadyMeshAesGcm(benchmark::State& state) {
   run_steady(state, false, "aesgcm");
 }
+// The idle 5-zone mesh's rate once started: the 600 s world (BM_SimSteadyMesh/5/0) includes a
+// fixed start-up (ten Noise handshakes with Ed25519 Hellos, the first lists, MeshPeer objects)
+// that a long run amortizes. Each iteration runs the idle world for 600 and for 3600 simulated
+// seconds; the difference in node inputs over the difference in wall time is the steady rate.
+// Arg: 0 = chachapoly, 1 = aesgcm.
+void BM_SimIdleMeshAfterStartUp(benchmark::State& state) {
+  const std::string cipher = state.range(0) == 1 ? "aesgcm" : "chachapoly";
+  simulator::Scenario short_world = steady_world(5, 0, false, cipher);
+  simulator::Scenario long_world = short_world;
+  long_world.duration = Duration::from_seconds(3600);
+  double wall_s_delta = 0;
+  std::uint64_t inputs_delta = 0;
+  bool passed = true;
+  for (auto _ : state) {
+    std::uint64_t inputs[2] = {0, 0};
+    double wall_s[2] = {0, 0};
+    for (int index = 0; index < 2; index++) {
+      const auto start = std::chrono::steady_clock::now();
+      const simulator::RunResult result =
+          simulator::World(index == 0 ? short_world : long_world,
+                           {.seed = 11, .record_timeline = false})
+              .run();
+      wall_s[index] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      inputs[index] = result.stats.node_inputs;
+      passed = passed && result.passed();
+    }
+    wall_s_delta += wall_s[1] - wall_s[0];
+    inputs_delta += inputs[1] - inputs[0];
+  }
+  if (!passed) state.SkipWithError("the scenario failed its checks");
+  state.counters["steady_node_inputs/s"] = static_cast<double>(inputs_delta) / wall_s_delta;
+}
+BENCHMARK(BM_SimIdleMeshAfterStartUp)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+
 BENCHMARK(BM_SimSteady)
     ->Args({5, 100})
     ->Args({5, 1000})

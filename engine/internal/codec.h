@@ -127,14 +127,18 @@ class Reader {
 
  private:
   Result<ByteView, CodecFailure> take(std::size_t size, const char* field) {
-    if (size > remaining()) {
-      return fail(CodecError::truncated, std::string(field) + ": needs " + std::to_string(size) +
-                                             " bytes at offset " + std::to_string(offset_) + ", " +
-                                             std::to_string(remaining()) + " left");
-    }
+    if (size > remaining()) [[unlikely]] return truncated(size, field);
     const ByteView view = input_.subspan(offset_, size);
     offset_ += size;
     return view;
+  }
+  // Out of line and cold, so that take(), called for every field of every message, stays
+  // small enough to inline.
+  [[gnu::cold, gnu::noinline]] Unexpected<CodecFailure> truncated(std::size_t size,
+                                                                  const char* field) const {
+    return fail(CodecError::truncated, std::string(field) + ": needs " + std::to_string(size) +
+                                           " bytes at offset " + std::to_string(offset_) + ", " +
+                                           std::to_string(remaining()) + " left");
   }
   Result<std::uint64_t, CodecFailure> little_endian(std::size_t size, const char* field) {
     MESH_TRY(const ByteView view, take(size, field));
