@@ -1,5 +1,7 @@
 #include "engine/membership.h"
 
+#include <algorithm>
+
 #include "engine/internal/codec.h"
 #include "engine/limits.h"
 
@@ -81,7 +83,7 @@ Membership::Peer* Membership::find_or_add(const PublicKey& key) {
   }
   Peer& peer = peers_[key];
   peer.view.key = key;
-  dirty_.insert(key);  // evaluate() starts its clock
+  mark_key(dirty_, key);  // evaluate() starts its clock
   count(peer);
   return &peer;
 }
@@ -141,7 +143,7 @@ void Membership::handle_hello(Now now, const Hello& hello) {
   peer->view.incarnation = hello.incarnation;
   // A completed handshake is direct evidence of life.
   peer->last_advance = now.monotonic;
-  dirty_.insert(hello.identity);
+  mark_key(dirty_, hello.identity);
 }
 
 void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entries) {
@@ -156,8 +158,8 @@ void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entr
     peer->view.incarnation = entry.incarnation;
     peer->view.heartbeat = entry.heartbeat;
     peer->last_advance = now.monotonic;
-    changed_.insert(entry.peer);
-    dirty_.insert(entry.peer);
+    mark_key(changed_, entry.peer);
+    mark_key(dirty_, entry.peer);
   }
 }
 
@@ -171,7 +173,7 @@ void Membership::observe(Now now) {
         peer.last_advance = std::min(*peer.last_advance + stall, now.monotonic);
       }
       if (peer.known_since) peer.known_since = std::min(*peer.known_since + stall, now.monotonic);
-      dirty_.insert(key);
+      mark_key(dirty_, key);
     }
   }
   if (!last_observed_ || now.monotonic > *last_observed_) last_observed_ = now.monotonic;
@@ -181,13 +183,13 @@ void Membership::set_incarnation(std::uint64_t incarnation) {
   MESH_ASSERT(incarnation > incarnation_);
   incarnation_ = incarnation;
   heartbeat_ = 0;
-  changed_.insert(self_);
+  mark_key(changed_, self_);
 }
 
 void Membership::tick(Now now) {
   observe(now);
   heartbeat_++;
-  changed_.insert(self_);
+  mark_key(changed_, self_);
 }
 
 PeerState Membership::state_at(const Peer& peer, Instant now) const {
@@ -205,12 +207,12 @@ PeerState Membership::state_at(const Peer& peer, Instant now) const {
 std::vector<PeerStateChange> Membership::evaluate(Now now) {
   observe(now);
   while (!deadlines_.empty() && deadlines_.begin()->first <= now.monotonic) {
-    dirty_.insert(deadlines_.begin()->second);
+    mark_key(dirty_, deadlines_.begin()->second);
     deadlines_.erase(deadlines_.begin());
   }
   std::vector<PeerStateChange> changes;
   // In key order, as a scan of every peer would report them.
-  for (const PublicKey& key : dirty_) {
+  for (const PublicKey& key : sorted_keys(dirty_)) {
     const auto found = peers_.find(key);
     if (found == peers_.end()) continue;
     Peer& peer = found->second;
@@ -240,6 +242,20 @@ std::optional<Instant> Membership::transition_of(const Peer& peer) const {
     return *peer.last_advance + unavailable_after_;
   }
   return std::nullopt;
+}
+
+void Membership::mark_key(std::vector<PublicKey>& keys, const PublicKey& key) const {
+  keys.push_back(key);
+  const std::size_t distinct_max = peers_.size() + 1;  // every peer, and ourselves
+  if (keys.size() > 2 * distinct_max) sorted_keys(keys);
+  MESH_ASSERT(keys.size() <= 2 * distinct_max);
+}
+
+const std::vector<PublicKey>& Membership::sorted_keys(std::vector<PublicKey>& keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  MESH_DEBUG_ASSERT(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+  return keys;
 }
 
 void Membership::schedule(const PublicKey& key, Peer& peer) {
@@ -291,7 +307,7 @@ std::vector<LivenessEntry> Membership::liveness_all() const {
 std::vector<LivenessEntry> Membership::take_liveness_changes() {
   std::vector<LivenessEntry> entries;
   entries.reserve(changed_.size());
-  for (const PublicKey& key : changed_) {
+  for (const PublicKey& key : sorted_keys(changed_)) {
     if (key == self_) {
       entries.push_back({self_, incarnation_, heartbeat_});
     } else {

@@ -128,6 +128,12 @@ class Membership {
   PeerState state_at(const Peer& peer, Instant now) const;
   std::optional<Instant> transition_of(const Peer& peer) const;
   void schedule(const PublicKey& key, Peer& peer);
+  // Adds `key` to one of the key sets kept as vectors (changed_, dirty_). Deduplicates once
+  // the vector holds twice as many keys as there are peers, so it stays within 2 * (peers + 1)
+  // however many liveness messages arrive between two readers.
+  void mark_key(std::vector<PublicKey>& keys, const PublicKey& key) const;
+  // Sorts and deduplicates such a vector, and returns it: the set, in key order.
+  static const std::vector<PublicKey>& sorted_keys(std::vector<PublicKey>& keys);
   // Around every change of a peer's zone or state: keeps zone_counts_ and zones_alive_.
   void uncount(const Peer& peer);
   void count(const Peer& peer);
@@ -142,11 +148,14 @@ class Membership {
   Admission admission_;
   std::map<PublicKey, std::optional<std::string>> trusted_;
   std::map<PublicKey, Peer> peers_;
-  std::set<PublicKey> changed_;    // heartbeats advanced since take_liveness_changes
+  // Heartbeats advanced since take_liveness_changes. NB: changed_ and dirty_ are sets kept as
+  // vectors (mark_key appends; readers sort and deduplicate first, see sorted_keys): a peer is
+  // marked for every liveness entry received, and a std::set allocated a node for each mark.
+  std::vector<PublicKey> changed_;
   std::size_t ignored_count_ = 0;  // records beyond peers_max
   // evaluate() looks only at peers that changed since (dirty_) and peers whose next possible
   // transition is due (deadlines_), not at every peer after every input: large meshes.
-  std::set<PublicKey> dirty_;
+  std::vector<PublicKey> dirty_;
   std::set<std::pair<Instant, PublicKey>> deadlines_;
   std::map<std::string, ZoneCount> zone_counts_;
   std::map<std::string, bool> zones_alive_;

@@ -252,6 +252,13 @@ void Session::send(ByteView message) {
   if (state_ == SessionState::failed) return;
   MESH_ASSERT(state_ == SessionState::established);
   MESH_ASSERT(message.size() <= message_size_max);
+  // One allocation for the whole message: take_outgoing hands the buffer to the driver, so
+  // the first write after it would allocate, and each frame's ciphertext would grow it again.
+  const std::size_t frame_count =
+      std::max<std::size_t>(1, (message.size() + frame_payload_size_max - 1) /
+                                   frame_payload_size_max);
+  outgoing_.reserve(outgoing_.size() + message.size() +
+                    frame_count * (frame_length_size + 1 + frame_tag_size));
   std::size_t offset = 0;
   do {
     const std::size_t chunk = std::min(frame_payload_size_max, message.size() - offset);
