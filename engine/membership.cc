@@ -211,8 +211,10 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
     deadlines_.erase(deadlines_.begin());
   }
   std::vector<PeerStateChange> changes;
-  // In key order, as a scan of every peer would report them.
-  for (const PublicKey& key : sorted_keys(dirty_)) {
+  // In key order, as a scan of every peer would report them. Nothing below marks a key, so
+  // the vector neither grows nor moves while it is read (asserted after the loop).
+  const std::size_t dirty_count = sorted_keys(dirty_).size();
+  for (const PublicKey& key : dirty_) {
     const auto found = peers_.find(key);
     if (found == peers_.end()) continue;
     Peer& peer = found->second;
@@ -227,6 +229,7 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
     }
     schedule(key, peer);
   }
+  MESH_ASSERT(dirty_.size() == dirty_count);
   dirty_.clear();
   return changes;
 }

@@ -369,7 +369,8 @@ Result<void, NoiseFailure> CipherState::decrypt_with_ad(ByteView ad, ByteView ci
                 ciphertext.size(), ad.data(), ad.size(), nonce.data(), key_->bytes.data())
           : crypto_aead_aes256gcm_decrypt_afternm(
                 out.data() + out_size, &plaintext_size, nullptr, ciphertext.data(),
-                ciphertext.size(), ad.data(), ad.size(), nonce.data(), aes_gcm_state(key_->aes_gcm_schedule));
+                ciphertext.size(), ad.data(), ad.size(), nonce.data(),
+                aes_gcm_state(key_->aes_gcm_schedule));
   if (rc != 0) {
     // Noise §5.1: a failed decryption does not consume the nonce, so the genuine message can
     // still be read after a forged one was dropped.
