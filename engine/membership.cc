@@ -211,10 +211,12 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
     deadlines_.erase(deadlines_.begin());
   }
   std::vector<PeerStateChange> changes;
-  // In key order, as a scan of every peer would report them. Nothing below marks a key, so
-  // the vector neither grows nor moves while it is read (asserted after the loop).
-  const std::size_t dirty_count = sorted_keys(dirty_).size();
-  for (const PublicKey& key : dirty_) {
+  // In key order, as a scan of every peer would report them. The keys are read from a local
+  // vector, so that a mark made inside the loop could not move what is being read; nothing
+  // below marks one (asserted after the loop), and the capacity goes back to dirty_.
+  std::vector<PublicKey> keys;
+  keys.swap(dirty_);
+  for (const PublicKey& key : sorted_keys(keys)) {
     const auto found = peers_.find(key);
     if (found == peers_.end()) continue;
     Peer& peer = found->second;
@@ -229,8 +231,9 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
     }
     schedule(key, peer);
   }
-  MESH_ASSERT(dirty_.size() == dirty_count);
-  dirty_.clear();
+  MESH_ASSERT(dirty_.empty());
+  keys.clear();
+  dirty_.swap(keys);
   return changes;
 }
 
@@ -247,7 +250,7 @@ std::optional<Instant> Membership::transition_of(const Peer& peer) const {
   return std::nullopt;
 }
 
-void Membership::mark_key(std::vector<PublicKey>& keys, const PublicKey& key) const {
+void Membership::mark_key(std::vector<PublicKey>& keys, const PublicKey& key) {
   keys.push_back(key);
   const std::size_t distinct_max = peers_.size() + 1;  // every peer, and ourselves
   if (keys.size() > 2 * distinct_max) sorted_keys(keys);

@@ -131,7 +131,7 @@ class Membership {
   // Adds `key` to one of the key sets kept as vectors (changed_, dirty_). Deduplicates once
   // the vector holds twice as many keys as there are peers, so it stays within 2 * (peers + 1)
   // however many liveness messages arrive between two readers.
-  void mark_key(std::vector<PublicKey>& keys, const PublicKey& key) const;
+  void mark_key(std::vector<PublicKey>& keys, const PublicKey& key);
   // Sorts and deduplicates such a vector, and returns it: the set, in key order.
   static const std::vector<PublicKey>& sorted_keys(std::vector<PublicKey>& keys);
   // Around every change of a peer's zone or state: keeps zone_counts_ and zones_alive_.

@@ -206,7 +206,9 @@ Nonce cipher_nonce(Cipher cipher, std::uint64_t counter) {
   return nonce;
 }
 
-// The expanded AES key that CipherState::SecretKey keeps as bytes (see noise.h).
+// The expanded AES key that CipherState::SecretKey keeps as bytes (see noise.h). The cast is
+// sound: an array of unsigned char provides storage and implicitly creates objects of
+// implicit-lifetime types such as this C struct in it (C++20, [intro.object]/13, P0593).
 const crypto_aead_aes256gcm_state* aes_gcm_state(const std::array<std::uint8_t, 512>& schedule) {
   return reinterpret_cast<const crypto_aead_aes256gcm_state*>(schedule.data());
 }
@@ -261,7 +263,12 @@ std::string_view cipher_name(Cipher cipher) {
 }
 
 std::string_view cipher_config_name(Cipher cipher) {
-  return cipher == Cipher::chacha_poly ? "chachapoly" : "aesgcm";
+  switch (cipher) {
+    case Cipher::chacha_poly: return "chachapoly";
+    case Cipher::aes_gcm: return "aesgcm";
+  }
+  MESH_ASSERT(false && "unknown cipher");
+  return {};
 }
 
 std::optional<Cipher> cipher_from_config_name(std::string_view name) {

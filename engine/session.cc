@@ -257,8 +257,13 @@ void Session::send(ByteView message) {
   const std::size_t frame_count =
       std::max<std::size_t>(1, (message.size() + frame_payload_size_max - 1) /
                                    frame_payload_size_max);
-  outgoing_.reserve(outgoing_.size() + message.size() +
-                    frame_count * (frame_length_size + 1 + frame_tag_size));
+  // Doubling, not an exact reserve: the node queues several messages before the driver takes
+  // them, and growing to the exact size each time would copy the queue once per message.
+  const std::size_t size_needed =
+      outgoing_.size() + message.size() + frame_count * (frame_length_size + 1 + frame_tag_size);
+  if (size_needed > outgoing_.capacity()) {
+    outgoing_.reserve(std::max(size_needed, 2 * outgoing_.capacity()));
+  }
   std::size_t offset = 0;
   do {
     const std::size_t chunk = std::min(frame_payload_size_max, message.size() - offset);

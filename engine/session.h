@@ -125,7 +125,8 @@ class Session {
   Bytes scratch_;               // reused plaintext buffer
 };
 
-// BLAKE2b-256 of the network id: what the preamble and prologue carry.
+// BLAKE2b-256 of the network id: what the Hello signature covers, and what the preamble and
+// prologue carry with ChaChaPoly (AESGCM's carry a digest derived from it; session.cc).
 Digest network_digest(std::string_view network_id);
 const char* to_string(SessionError error);
 
