@@ -253,27 +253,39 @@ KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret) {
   return keypair;
 }
 
-std::string_view cipher_name(Cipher cipher) {
-  switch (cipher) {
-    case Cipher::chacha_poly: return "ChaChaPoly";
-    case Cipher::aes_gcm: return "AESGCM";
+namespace {
+
+// Each cipher's names: in the Noise protocol name, and in configuration files.
+struct CipherNames {
+  Cipher cipher;
+  std::string_view noise;
+  std::string_view config;
+};
+constexpr std::array<CipherNames, 2> cipher_names = {{
+    {Cipher::chacha_poly, "ChaChaPoly", "chachapoly"},
+    {Cipher::aes_gcm, "AESGCM", "aesgcm"},
+}};
+
+const CipherNames& names_of(Cipher cipher) {
+  for (const CipherNames& names : cipher_names) {
+    if (names.cipher == cipher) return names;
   }
-  MESH_ASSERT(false && "unknown cipher");
-  return {};
+  MESH_UNREACHABLE();
+}
+
+}  // namespace
+
+std::string_view cipher_name(Cipher cipher) {
+  return names_of(cipher).noise;
 }
 
 std::string_view cipher_config_name(Cipher cipher) {
-  switch (cipher) {
-    case Cipher::chacha_poly: return "chachapoly";
-    case Cipher::aes_gcm: return "aesgcm";
-  }
-  MESH_ASSERT(false && "unknown cipher");
-  return {};
+  return names_of(cipher).config;
 }
 
 std::optional<Cipher> cipher_from_config_name(std::string_view name) {
-  for (const Cipher cipher : {Cipher::chacha_poly, Cipher::aes_gcm}) {
-    if (name == cipher_config_name(cipher)) return cipher;
+  for (const CipherNames& names : cipher_names) {
+    if (name == names.config) return names.cipher;
   }
   return std::nullopt;
 }
