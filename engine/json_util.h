@@ -20,6 +20,8 @@ enum class JsonError { too_large, too_deep, malformed };
 
 Result<Json, Error<JsonError>> parse_json(std::string_view text, std::size_t size_max);
 std::string canonical(const Json& value);
+// canonical(left) == canonical(right), decided without rendering either text.
+bool same_canonical(const Json& left, const Json& right);
 
 // Reads a string at a JSON pointer-like path of object keys; "" when absent or not a string.
 std::string string_at(const Json& object, std::initializer_list<const char*> path);

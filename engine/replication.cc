@@ -697,7 +697,7 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
     const bool new_generation = best == nullptr || generation > best->version.generation;
     const bool ours = best != nullptr && best->version.zone == options_.zone &&
                       !best->version.deleted && epoch >= best->version.epoch &&
-                      canonical(content) != canonical(best->content);
+                      !same_canonical(content, best->content);
     // A higher epoch than the winner's is an explicit claim (an operator moved ownership).
     const bool claim = best != nullptr && !best->version.deleted &&
                        best->version.zone != options_.zone && epoch > best->version.epoch;
@@ -716,7 +716,7 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
     if (ours && (force || !current->entry.is_null())) publish_zone(entry, generation, Json());
     return;
   }
-  if (force || current == nullptr || canonical(current->entry) != canonical(own->second)) {
+  if (force || current == nullptr || !same_canonical(current->entry, own->second)) {
     publish_zone(entry, generation, own->second);
   }
 }
@@ -916,7 +916,7 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   const Json local_main = s.main_body(kind, entry.namespace_name, entry.name,
                                       s.owner_content(local), declared_generation(local),
                                       string_at(local, {"metadata", "labels", owner_zone_label}));
-  if (canonical(main) != canonical(local_main)) {
+  if (!same_canonical(main, local_main)) {
     main["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
     request(entry, KubeVerb::apply, std::move(main));
     return true;
@@ -933,7 +933,7 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   if (!status) return false;
   const auto local_status =
       s.status_body(kind, entry.namespace_name, entry.name, s.owner_content(local), local_zones);
-  if (local_status && canonical(*status) == canonical(*local_status)) return false;
+  if (local_status && same_canonical(*status, *local_status)) return false;
   // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
   // other managers own, so it could never remove a stale placement or zone entry. The
   // resourceVersion makes it safe against the local controller writing at the same time.

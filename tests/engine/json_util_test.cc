@@ -1,0 +1,83 @@
+#include "engine/json_util.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mesh::engine {
+namespace {
+
+// Scalars chosen so that unequal values often render alike: NaN, the infinities and null all
+// render as null; 1 as a signed and an unsigned integer; two invalid UTF-8 bytes and U+FFFD
+// itself, which all render as U+FFFD; a binary value that renders like the object beside it.
+rc::Gen<Json> gen_scalar() {
+  const double infinity = std::numeric_limits<double>::infinity();
+  Json binary_like = {{"bytes", {1, 2}}, {"subtype", nullptr}};
+  return rc::gen::element<Json>(
+      Json(nullptr), Json(std::nan("")), Json(infinity), Json(-infinity), Json(0), Json(0U),
+      Json(0.0), Json(-0.0), Json(1), Json(1U), Json(-1), Json(1.0), Json(1e20), Json(true),
+      Json(false), Json(""), Json("a"), Json("\xff"), Json("\xfe"), Json("\xef\xbf\xbd"),
+      Json::binary({1, 2}), std::move(binary_like));
+}
+
+rc::Gen<std::string> gen_key() {
+  return rc::gen::element<std::string>("a", "b", "\xff", "\xfe", "\xef\xbf\xbd");
+}
+
+// Small trees over few values, so that two independent draws are often alike; built level by
+// level, like the trees of tests/kube_sim/property_test.cc.
+rc::Gen<Json> gen_tree(int depth) {
+  rc::Gen<Json> gen = gen_scalar();
+  for (int level = 0; level < depth; level++) {
+    const rc::Gen<Json> child = gen;
+    const auto array = rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, 3), [child](std::size_t n) {
+      return rc::gen::map(rc::gen::container<std::vector<Json>>(n, child),
+                          [](std::vector<Json> items) { return Json(std::move(items)); });
+    });
+    const auto object =
+        rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, 3), [child](std::size_t n) {
+          return rc::gen::map(rc::gen::container<std::vector<std::pair<std::string, Json>>>(
+                                  n, rc::gen::pair(gen_key(), child)),
+                              [](const std::vector<std::pair<std::string, Json>>& members) {
+                                Json result = Json::object();
+                                for (const auto& [key, value] : members) result[key] = value;
+                                return result;
+                              });
+        });
+    gen = rc::gen::oneOf(gen_scalar(), array, object);
+  }
+  return gen;
+}
+
+RC_GTEST_PROP(SameCanonical, AgreesWithComparingCanonicalText, ()) {
+  const Json left = *gen_tree(2);
+  const Json right = *rc::gen::oneOf(gen_tree(2), rc::gen::just(left));
+  RC_TAG(canonical(left) == canonical(right) ? "alike" : "unlike");
+  RC_ASSERT(same_canonical(left, right) == (canonical(left) == canonical(right)));
+  RC_ASSERT(same_canonical(right, left) == same_canonical(left, right));
+}
+
+TEST(SameCanonical, ValuesThatRenderAlikeAreTheSame) {
+  EXPECT_TRUE(same_canonical(Json(std::nan("")), Json(nullptr)));
+  EXPECT_TRUE(same_canonical(Json(7), Json(7U)));
+  EXPECT_TRUE(same_canonical(Json("\xff"), Json("\xef\xbf\xbd")));
+  EXPECT_TRUE(same_canonical(Json::binary({1}), Json{{"bytes", {1}}, {"subtype", nullptr}}));
+  EXPECT_TRUE(same_canonical(Json{{"a", {1, "x"}}}, Json{{"a", {1U, "x"}}}));
+}
+
+TEST(SameCanonical, ValuesThatRenderDifferentlyDiffer) {
+  EXPECT_FALSE(same_canonical(Json(1), Json(1.0)));
+  EXPECT_FALSE(same_canonical(Json(0.0), Json(-0.0)));
+  EXPECT_FALSE(same_canonical(Json(-1), Json(std::numeric_limits<std::uint64_t>::max())));
+  EXPECT_FALSE(same_canonical(Json::array(), Json::object()));
+  EXPECT_FALSE(same_canonical(Json{{"a", 1}}, Json{{"b", 1}}));
+  EXPECT_FALSE(same_canonical(Json{{"a", {{"b", {1, 2}}}}}, Json{{"a", {{"b", {1, 3}}}}}));
+}
+
+}  // namespace
+}  // namespace mesh::engine
