@@ -329,19 +329,24 @@ Result<ApplyOutput, ApplyFailure> apply_configuration(const ApplyInput& input) {
 json render_managed_fields(const ManagedEntries& entries, const std::string& api_version) {
   json rendered = json::array();
   for (const ManagedEntry& entry : entries) {
-    MESH_ASSERT(!entry.fields.empty());
-    json item = {
-        {"manager", entry.manager},
-        {"operation", entry.operation == ManagedOperation::apply ? "Apply" : "Update"},
-        {"apiVersion", api_version},
-        {"time", entry.time},
-        {"fieldsType", "FieldsV1"},
-        {"fieldsV1", encode_fields_v1(entry.fields)},
-    };
-    if (entry.status_subresource) item["subresource"] = "status";
-    rendered.push_back(std::move(item));
+    rendered.push_back(render_managed_entry(entry, api_version));
   }
+  MESH_ASSERT(rendered.size() == entries.size());
   return rendered;
+}
+
+json render_managed_entry(const ManagedEntry& entry, const std::string& api_version) {
+  MESH_ASSERT(!entry.fields.empty());
+  json item = {
+      {"manager", entry.manager},
+      {"operation", entry.operation == ManagedOperation::apply ? "Apply" : "Update"},
+      {"apiVersion", api_version},
+      {"time", entry.time},
+      {"fieldsType", "FieldsV1"},
+      {"fieldsV1", encode_fields_v1(entry.fields)},
+  };
+  if (entry.status_subresource) item["subresource"] = "status";
+  return item;
 }
 
 void strip_nulls(json& value) {

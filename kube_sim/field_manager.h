@@ -77,6 +77,8 @@ Result<ApplyOutput, ApplyFailure> apply_configuration(const ApplyInput& input);
 
 // metadata.managedFields for `entries`, in their order.
 nlohmann::json render_managed_fields(const ManagedEntries& entries, const std::string& api_version);
+// One item of metadata.managedFields.
+nlohmann::json render_managed_entry(const ManagedEntry& entry, const std::string& api_version);
 
 // Removes null members of objects at any depth: an apply configuration's nulls mean "not set".
 void strip_nulls(nlohmann::json& value);
