@@ -497,7 +497,7 @@ void Replication::consider_takeover(Entry& entry) {
     zones[options_.zone] = own->second;
   }
   auto status = strategy(entry).status_body(options_.resources[entry.kind], entry.namespace_name,
-                                            entry.name, content, zones);
+                                            entry.name, content, std::move(zones));
   if (!status) return;
   (*status)["metadata"]["resourceVersion"] =
       string_at(*entry.local, {"metadata", "resourceVersion"});
@@ -913,8 +913,9 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   const ResourceKind& kind = options_.resources[entry.kind];
   Json main = s.main_body(kind, entry.namespace_name, entry.name, desired.content,
                           desired.generation, desired.owner_zone);
-  const Json local_main = s.main_body(kind, entry.namespace_name, entry.name,
-                                      s.owner_content(local), declared_generation(local),
+  const Json local_content = s.owner_content(local);
+  const Json local_main = s.main_body(kind, entry.namespace_name, entry.name, local_content,
+                                      declared_generation(local),
                                       string_at(local, {"metadata", "labels", owner_zone_label}));
   if (!same_canonical(main, local_main)) {
     main["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
@@ -924,15 +925,16 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   // Status: the owner's ownership, every other zone's entry, our own entry as it is here
   // (our local controller owns it).
   std::map<std::string, Json> zones = desired.zones;
-  const auto local_zones = s.zone_entries(local);
+  auto local_zones = s.zone_entries(local);
   zones.erase(options_.zone);
   if (const auto own = local_zones.find(options_.zone); own != local_zones.end()) {
     zones[options_.zone] = own->second;
   }
-  auto status = s.status_body(kind, entry.namespace_name, entry.name, desired.content, zones);
+  auto status =
+      s.status_body(kind, entry.namespace_name, entry.name, desired.content, std::move(zones));
   if (!status) return false;
-  const auto local_status =
-      s.status_body(kind, entry.namespace_name, entry.name, s.owner_content(local), local_zones);
+  const auto local_status = s.status_body(kind, entry.namespace_name, entry.name, local_content,
+                                          std::move(local_zones));
   if (local_status && same_canonical(*status, *local_status)) return false;
   // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
   // other managers own, so it could never remove a stale placement or zone entry. The

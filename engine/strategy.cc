@@ -104,17 +104,20 @@ class AnyApplicationStrategy final : public Strategy {
   }
   std::optional<Json> status_body(const ResourceKind& kind, const std::string& namespace_name,
                                   const std::string& name, const Json& content,
-                                  const std::map<std::string, Json>& zones) const override {
+                                  std::map<std::string, Json> zones) const override {
     Json status = Json::object();
     if (content.contains("ownership")) status["ownership"] = content["ownership"];
     if (!zones.empty()) {
-      status["zones"] = Json::array();
-      for (const auto& [zone, entry] : zones) status["zones"].push_back(entry);
+      Json list = Json::array();
+      for (auto& [zone, entry] : zones) list.push_back(std::move(entry));
+      status["zones"] = std::move(list);
     }
-    return Json{{"apiVersion", kind.api_version()},
-                {"kind", kind.kind},
-                {"metadata", {{"name", name}, {"namespace", namespace_name}}},
-                {"status", status}};
+    // Assigned rather than listed: a braced list copies every value it holds.
+    Json body = {{"apiVersion", kind.api_version()},
+                 {"kind", kind.kind},
+                 {"metadata", {{"name", name}, {"namespace", namespace_name}}}};
+    body["status"] = std::move(status);
+    return body;
   }
 };
 
@@ -197,7 +200,7 @@ class OwnerLabelStrategy final : public Strategy {
   }
   std::optional<Json> status_body(const ResourceKind& kind, const std::string& namespace_name,
                                   const std::string& name, const Json& content,
-                                  const std::map<std::string, Json>&) const override {
+                                  std::map<std::string, Json>) const override {
     const Json& status = value_at(content, {"body", "status"});
     if (status.is_null()) return std::nullopt;
     return Json{{"apiVersion", kind.api_version()},

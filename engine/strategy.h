@@ -48,13 +48,14 @@ class Strategy {
 
   // What to apply to the main resource and to the status subresource so the local object
   // holds `content` and `zones` (all entries, ours included). nullopt: nothing to write there.
+  // `zones` comes by value because the body takes its entries.
   virtual Json main_body(const ResourceKind& kind, const std::string& namespace_name,
                          const std::string& name, const Json& content, std::uint64_t generation,
                          const std::string& owner_zone) const = 0;
   virtual std::optional<Json> status_body(const ResourceKind& kind,
                                           const std::string& namespace_name,
                                           const std::string& name, const Json& content,
-                                          const std::map<std::string, Json>& zones) const = 0;
+                                          std::map<std::string, Json> zones) const = 0;
 };
 
 std::unique_ptr<Strategy> make_strategy(StrategyKind kind);
