@@ -26,6 +26,15 @@ enum class CodecError {
 
 using CodecFailure = Error<CodecError>;
 
+// The `size`-byte little-endian integer at `bytes` (the caller has checked the bounds).
+inline std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t index = 0; index < size; index++) {
+    value |= static_cast<std::uint64_t>(bytes[index]) << (8 * index);
+  }
+  return value;
+}
+
 class Writer {
  public:
   explicit Writer(Bytes& out) : out_(out) {}
@@ -49,9 +58,13 @@ class Writer {
   std::size_t size() const { return out_.size(); }
 
  private:
+  // Grows once per field rather than once per byte: the codec writes every liveness entry
+  // of every heartbeat through here.
   void little_endian(std::uint64_t value, int size) {
+    const std::size_t at = out_.size();
+    out_.resize(at + static_cast<std::size_t>(size));
     for (int index = 0; index < size; index++) {
-      out_.push_back(static_cast<std::uint8_t>(value >> (8 * index)));
+      out_[at + static_cast<std::size_t>(index)] = static_cast<std::uint8_t>(value >> (8 * index));
     }
   }
   Bytes& out_;
@@ -95,6 +108,10 @@ class Reader {
       return fail(CodecError::too_large, std::string(field) + ": length " + std::to_string(size) +
                                              " exceeds " + std::to_string(size_max));
     }
+    return take(size, field);
+  }
+  // `size` bytes borrowed from the input: one bounds check for a run of fixed-size items.
+  Result<ByteView, CodecFailure> block(std::size_t size, const char* field) {
     return take(size, field);
   }
   Result<std::string, CodecFailure> string(const char* field, std::size_t size_max) {
@@ -142,11 +159,7 @@ class Reader {
   }
   Result<std::uint64_t, CodecFailure> little_endian(std::size_t size, const char* field) {
     MESH_TRY(const ByteView view, take(size, field));
-    std::uint64_t value = 0;
-    for (std::size_t index = 0; index < size; index++) {
-      value |= static_cast<std::uint64_t>(view[index]) << (8 * index);
-    }
-    return value;
+    return load_little_endian(view.data(), size);
   }
 
   ByteView input_;
