@@ -243,7 +243,7 @@ void Node::handle_kube_relist(Now now, const KubeRelist& relist) {
   flush(now);
 }
 
-void Node::handle_kube_result(Now now, const KubeResult& result) {
+void Node::handle_kube_result(Now now, KubeResult result) {
   if (phase_ != Phase::running) return;
   note_input(now);
   if (result.outcome != KubeOutcome::ok) {
@@ -262,7 +262,7 @@ void Node::handle_kube_result(Now now, const KubeResult& result) {
       meshpeer_requests_.erase(request);
     }
   } else {
-    replication_.handle_result(now, result);
+    replication_.handle_result(now, std::move(result));
   }
   flush(now);
 }

@@ -140,7 +140,8 @@ class Node {
   // Takes the event by value: the object becomes the node's local state (move it in).
   void handle_kube_watch(Now now, KubeWatchEvent event);
   void handle_kube_relist(Now now, const KubeRelist& relist);
-  void handle_kube_result(Now now, const KubeResult& result);
+  // By value too: the written object becomes the local state.
+  void handle_kube_result(Now now, KubeResult result);
 
   // --- outputs ---
   std::optional<NetworkCommand> poll_network();

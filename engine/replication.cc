@@ -756,7 +756,7 @@ void Replication::forget_local(Entry& entry, std::uint64_t deleted_rv) {
   entry.local_deleted_rv = std::max(entry.local_deleted_rv, deleted_rv);
 }
 
-void Replication::handle_result(Now now, const KubeResult& result) {
+void Replication::handle_result(Now now, KubeResult result) {
   const auto found = requests_.find(result.id);
   if (found == requests_.end()) return;
   const auto entry_it = entries_.find(found->second.key);
@@ -775,7 +775,7 @@ void Replication::handle_result(Now now, const KubeResult& result) {
         // (deletionTimestamp set) the object is gone, not changed.
         const bool held = result.object.is_object() && is_being_deleted(result.object);
         if (held) {
-          update_local(entry, result.object);
+          update_local(entry, std::move(result.object));
         } else {
           forget_local(entry, resource_version_of(result.object));
         }
@@ -784,7 +784,7 @@ void Replication::handle_result(Now now, const KubeResult& result) {
       // What we wrote is our cluster's state now: publish from it at once (a takeover claim
       // must reach the merge before reconcile compares again).
       if (result.object.is_object() && !result.object.empty()) {
-        on_local_object(now, entry, result.object);
+        on_local_object(now, entry, std::move(result.object));
       }
       break;
     case KubeOutcome::not_found: entry.local.reset(); break;

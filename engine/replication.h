@@ -100,7 +100,7 @@ class Replication {
   // --- local Kubernetes ---
   void handle_watch(Now now, KubeWatchEvent event);
   void handle_relist(Now now, const KubeRelist& relist);
-  void handle_result(Now now, const KubeResult& result);
+  void handle_result(Now now, KubeResult result);
   // --- the mesh: every accepted data operation (ours too) and every snapshot ---
   Result<void, Error<PayloadError>> handle_operation(Now now, const Operation& operation,
                                                      const std::string& author_zone);

@@ -526,7 +526,8 @@ void Impl::dispatch(Event& event) {
       break;
     case EventKind::kube_result:
       if (!current || zone.state != Zone::State::running) break;
-      zone.node->handle_kube_result(now_of(zone), std::get<engine::KubeResult>(event.payload));
+      zone.node->handle_kube_result(now_of(zone),
+                                    std::move(std::get<engine::KubeResult>(event.payload)));
       result_.stats.node_inputs++;
       drain_node(zone);
       break;
