@@ -233,7 +233,8 @@ using SharedSecret = std::array<std::uint8_t, dh_size>;
 // check optional); we reject it so a peer cannot steer a handshake into a known key. Writes into
 // `shared` rather than returning it, so no copy of the secret outlives the caller's wipe.
 Result<void, NoiseFailure> dh(const KeyPair& local, const PublicKey& remote, SharedSecret& shared) {
-  const int rc = crypto_scalarmult(shared.data(), local.secret.data(), remote.data());
+  MESH_ASSERT(!local.empty());
+  const int rc = crypto_scalarmult(shared.data(), local.secret().data(), remote.data());
   if (rc != 0 || sodium_is_zero(shared.data(), shared.size()) == 1) {
     sodium_memzero(shared.data(), shared.size());
     return fail(NoiseError::invalid_public_key, "noise: DH with a low-order public key");
@@ -246,11 +247,21 @@ Result<void, NoiseFailure> dh(const KeyPair& local, const PublicKey& remote, Sha
 KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret) {
   crypto_init();
   KeyPair keypair;
-  keypair.secret = secret;
-  const int rc = crypto_scalarmult_base(keypair.public_key.data(), keypair.secret.data());
+  keypair.secret_ = secret;
+  const int rc = crypto_scalarmult_base(keypair.public_key_.data(), keypair.secret_.data());
   MESH_ASSERT(rc == 0);
-  MESH_ASSERT(sodium_is_zero(keypair.public_key.data(), keypair.public_key.size()) == 0);
+  MESH_ASSERT(!keypair.empty());
   return keypair;
+}
+
+bool KeyPair::empty() const {
+  return sodium_is_zero(public_key_.data(), public_key_.size()) == 1;
+}
+
+void KeyPair::wipe() {
+  sodium_memzero(secret_.data(), secret_.size());
+  sodium_memzero(public_key_.data(), public_key_.size());
+  MESH_ASSERT(empty());
 }
 
 namespace {
@@ -473,8 +484,8 @@ std::pair<CipherState, CipherState> HandshakeState::SymmetricState::split() cons
 // ---- HandshakeState (Noise §5.3) ----
 
 HandshakeState::State::~State() {
-  if (s.has_value()) sodium_memzero(s->secret.data(), s->secret.size());
-  sodium_memzero(e.secret.data(), e.secret.size());
+  if (s.has_value()) s->wipe();
+  e.wipe();
 }
 
 HandshakeState::HandshakeState(const HandshakeOptions& options) {
@@ -483,14 +494,13 @@ HandshakeState::HandshakeState(const HandshakeOptions& options) {
   const bool initiator = options.role == Role::initiator;
   const bool static_required =
       initiator ? spec.initiator_static_required : spec.responder_static_required;
-  // The key pairs come from our own configuration: a missing or inconsistent one is a bug.
+  // The key pairs come from our own configuration: a missing or empty one is a bug. A KeyPair
+  // that is not empty is consistent by construction (keypair_from_secret).
   if (static_required) {
     MESH_ASSERT(options.static_keypair.has_value());
-    MESH_ASSERT(keypair_from_secret(options.static_keypair->secret).public_key ==
-                options.static_keypair->public_key);
+    MESH_ASSERT(!options.static_keypair->empty());
   }
-  MESH_ASSERT(keypair_from_secret(options.ephemeral_keypair.secret).public_key ==
-              options.ephemeral_keypair.public_key);
+  MESH_ASSERT(!options.ephemeral_keypair.empty());
   // Only IK's initiator knows rs before the handshake; anywhere else it would be overwritten by
   // the key the peer sends, so passing one is a misunderstanding of the pattern.
   const bool remote_static_premessage = initiator && spec.responder_static_premessage;
@@ -507,7 +517,7 @@ HandshakeState::HandshakeState(const HandshakeOptions& options) {
   state_.symmetric.mix_hash(options.prologue);
   // Noise §5.3 Initialize: pre-message public keys are hashed in pattern order, by both sides.
   if (spec.responder_static_premessage) {
-    state_.symmetric.mix_hash(initiator ? *state_.rs : state_.s->public_key);
+    state_.symmetric.mix_hash(initiator ? *state_.rs : state_.s->public_key());
   }
   MESH_ASSERT(state_.message_index == 0);
   MESH_ASSERT(is_my_turn() == initiator);
@@ -572,12 +582,12 @@ Result<void, NoiseFailure> HandshakeState::write_token(State& state, Token token
     case Token::e:
       // The ephemeral key was injected at construction (see the header); Noise §5.3 would
       // generate it here.
-      message.insert(message.end(), state.e.public_key.begin(), state.e.public_key.end());
-      state.symmetric.mix_hash(state.e.public_key);
+      message.insert(message.end(), state.e.public_key().begin(), state.e.public_key().end());
+      state.symmetric.mix_hash(state.e.public_key());
       return {};
     case Token::s:
       MESH_ASSERT(state.s.has_value());
-      return state.symmetric.encrypt_and_hash(state.s->public_key, message);
+      return state.symmetric.encrypt_and_hash(state.s->public_key(), message);
     case Token::ee:
     case Token::es:
     case Token::se:

@@ -65,13 +65,30 @@ using Key = std::array<std::uint8_t, key_size>;
 using PublicKey = std::array<std::uint8_t, dh_size>;
 using Hash = std::array<std::uint8_t, hash_size>;
 
-struct KeyPair {
-  std::array<std::uint8_t, dh_size> secret{};
-  PublicKey public_key{};
-};
-
+class KeyPair;
 // The X25519 key pair whose secret is `secret` (clamped by X25519 itself).
 KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret);
+
+// An X25519 key pair: empty (all zero, as default-constructed or wiped), or made by
+// keypair_from_secret, so that its public key is always its secret's. HandshakeState relies on
+// that rather than recomputing the public keys it is given, which took two of the six
+// scalar multiplications of each side of a handshake.
+class KeyPair {
+ public:
+  KeyPair() = default;
+  const std::array<std::uint8_t, dh_size>& secret() const { return secret_; }
+  const PublicKey& public_key() const { return public_key_; }
+  // An X25519 public key is never all zero (keypair_from_secret asserts it).
+  bool empty() const;
+  // Overwrites both halves; the pair is empty afterwards.
+  void wipe();
+
+ private:
+  friend KeyPair keypair_from_secret(const std::array<std::uint8_t, dh_size>& secret);
+
+  std::array<std::uint8_t, dh_size> secret_{};
+  PublicKey public_key_{};
+};
 
 // Noise §5.1: a key (possibly empty) and a 64-bit nonce counter, for one cipher.
 class CipherState {

@@ -95,7 +95,7 @@ Session::Session(const SessionOptions& options)
   MESH_ASSERT(hello_.zone.size() <= zone_size_max);
   MESH_ASSERT(hello_.endpoints.size() <= endpoints_per_peer_max);
   hello_signature_ = options.identity->sign(
-      hello_signed_message(network_digest_, options.static_keypair.public_key, hello_));
+      hello_signed_message(network_digest_, options.static_keypair.public_key(), hello_));
   outgoing_ = preamble_bytes(preamble_digest_);
   // XX message 1 (-> e) carries nothing secret, so it goes out with the preamble.
   if (initiator_) write_handshake_message(false);

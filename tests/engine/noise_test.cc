@@ -155,10 +155,10 @@ TEST_P(NoiseVector, BothRolesReproduceEveryMessageAndTheHandshakeHash) {
   EXPECT_EQ(responder.handshake_hash(), expected_hash);
   // Each side learned (or, for IK's initiator, was given) the other's static public key.
   if (const auto responder_static = optional_keypair(vector, "resp_static")) {
-    EXPECT_EQ(initiator.remote_static(), responder_static->public_key);
+    EXPECT_EQ(initiator.remote_static(), responder_static->public_key());
   }
   if (const auto initiator_static = optional_keypair(vector, "init_static")) {
-    EXPECT_EQ(responder.remote_static(), initiator_static->public_key);
+    EXPECT_EQ(responder.remote_static(), initiator_static->public_key());
   }
   check_vector_transport(messages, test_case.handshake_message_count, initiator, responder);
 }
@@ -564,7 +564,7 @@ TEST(NoiseHandshake, IkInitiatorWithTheWrongResponderKeyFailsAtTheResponder) {
   HandshakeState initiator({.pattern = Pattern::ik,
                             .role = Role::initiator,
                             .static_keypair = keypair_from_secret(secret_filled(1)),
-                            .remote_static = impostor.public_key,
+                            .remote_static = impostor.public_key(),
                             .ephemeral_keypair = keypair_from_secret(secret_filled(2))});
   HandshakeState responder({.pattern = Pattern::ik,
                             .role = Role::responder,
@@ -583,7 +583,7 @@ TEST(NoiseHandshake, KeypairFromSecretMatchesX25519BasePoint) {
   const KeyPair alice = keypair_from_secret(
       array_from_hex<dh_size>("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
   EXPECT_EQ(
-      alice.public_key,
+      alice.public_key(),
       array_from_hex<dh_size>("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"));
 }
 
@@ -592,6 +592,22 @@ TEST(NoiseHandshakeDeathTest, MissingStaticKeyRequiredByThePatternIsAProgrammerE
                                .role = Role::responder,
                                .ephemeral_keypair = keypair_from_secret(secret_filled(4))}),
                "static_keypair");
+}
+
+TEST(NoiseHandshake, OnlyKeypairFromSecretMakesANonEmptyKeyPair) {
+  KeyPair pair = keypair_from_secret(secret_filled(6));
+  EXPECT_FALSE(pair.empty());
+  EXPECT_EQ(pair.public_key(), keypair_from_secret(pair.secret()).public_key());
+  pair.wipe();
+  EXPECT_TRUE(pair.empty());
+  EXPECT_TRUE(KeyPair().empty());
+}
+
+TEST(NoiseHandshakeDeathTest, AnEmptyEphemeralKeyIsAProgrammerError) {
+  EXPECT_DEATH(HandshakeState({.pattern = Pattern::nn,
+                               .role = Role::initiator,
+                               .ephemeral_keypair = KeyPair()}),
+               "ephemeral_keypair.empty");
 }
 
 // ---- properties ----
@@ -648,8 +664,8 @@ RC_GTEST_PROP(NoiseProperty,
   RC_ASSERT(initiator.is_complete());
   RC_ASSERT(responder.is_complete());
   RC_ASSERT(initiator.handshake_hash() == responder.handshake_hash());
-  RC_ASSERT(initiator.remote_static() == responder_static.public_key);
-  RC_ASSERT(responder.remote_static() == initiator_static.public_key);
+  RC_ASSERT(initiator.remote_static() == responder_static.public_key());
+  RC_ASSERT(responder.remote_static() == initiator_static.public_key());
   auto [initiator_send, initiator_receive] = initiator.split();
   auto [responder_receive, responder_send] = responder.split();
   RC_ASSERT(initiator_send.cipher() == cipher);

@@ -193,7 +193,7 @@ Outcome handshake_with_forged_hello(const Identity& claimed, const Identity& sig
                        std::string_view("mesh-controller hello v1\n").end());
   const Digest network = network_digest("net");
   signed_message.insert(signed_message.end(), network.bytes.begin(), network.bytes.end());
-  const noise::PublicKey& bound = signed_static ? *signed_static : responder_static.public_key;
+  const noise::PublicKey& bound = signed_static ? *signed_static : responder_static.public_key();
   signed_message.insert(signed_message.end(), bound.begin(), bound.end());
   signed_message.insert(signed_message.end(), fields.begin(), fields.end());
   const Signature signature = signer.sign(signed_message);
@@ -220,7 +220,7 @@ TEST(Session, ForgedIdentityCannotFinishTheHandshake) {
 TEST(Session, HelloReplayedFromAnotherChannelIsRefused) {
   // Genuinely signed by the claimed identity, but for a different Noise static key.
   const Identity claimed = test::test_identity(3);
-  const noise::PublicKey other_channel = keypair(77).public_key;
+  const noise::PublicKey other_channel = keypair(77).public_key();
   const Outcome outcome = handshake_with_forged_hello(claimed, claimed, &other_channel);
   ASSERT_EQ(outcome.state, SessionState::failed);
   EXPECT_EQ(outcome.failure->code, SessionError::bad_identity_signature);
