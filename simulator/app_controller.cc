@@ -482,7 +482,11 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
     AppStatus status = decoded->status;
     if (!mutate(status)) return false;
     bump_zone_version(status, options_.zone, parse_resource_version(decoded->resource_version));
-    Json body = current;
+    // The cached object but its status, which is replaced (not copied only to be dropped).
+    Json body = Json::object();
+    for (const auto& [member, value] : current.items()) {
+      if (member != "status") body[member] = value;
+    }
     body["status"] = render_status(status);
     const auto written = api_.update_status(object_key, body, write_options_);
     if (written.ok()) {
