@@ -254,7 +254,7 @@ std::vector<json> ApiServer::snapshot(const GroupVersionResource& resource) cons
   const TypeState* state = find_state(resource);
   if (state == nullptr) return objects;
   objects.reserve(state->objects.size());
-  for (const auto& [key, stored] : state->objects) objects.push_back(stored.object);
+  for (const auto& [key, stored] : state->objects) objects.push_back(stored.object());
   return objects;
 }
 
@@ -312,7 +312,7 @@ ApiResult<json> ApiServer::get_object(const ObjectKey& key) {
   MESH_TRY(TypeState * state, admit(Verb::get, key.resource));
   MESH_TRY_VOID(check_object_key(state->type, key));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
-  return found->second.object;
+  return found->second.object();
 }
 
 ApiResult<ObjectList> ApiServer::list_objects(const ListRequest& request) {
@@ -332,7 +332,7 @@ ApiResult<ObjectList> ApiServer::list_objects(const ListRequest& request) {
   ObjectList list{type.api_version(), type.kind + "List", std::to_string(resource_version_), {}};
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
-    if (selector.matches(labels_of(stored.object))) list.items.push_back(stored.object);
+    if (selector.matches(labels_of(stored.object()))) list.items.push_back(stored.object());
   }
   return list;
 }
@@ -375,18 +375,20 @@ ApiResult<WatchId> ApiServer::open_watch(const WatchRequest& request) {
   }
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
-    if (!selector.matches(labels_of(stored.object))) continue;
-    watches_.deliver(id, WatchEvent{WatchEventType::added, stored.object});
+    if (!selector.matches(labels_of(stored.object()))) continue;
+    watches_.deliver(id, WatchEvent{WatchEventType::added, stored.object()});
   }
   return id;
 }
 
-void ApiServer::record(TypeState& state, WatchEventType type, const json& object,
+void ApiServer::record(TypeState& state, WatchEventType type, std::shared_ptr<const json> object,
                        json labels_before) {
-  const std::string resource_version = meta_string(object, "resourceVersion");
+  MESH_ASSERT(object != nullptr);
+  const std::string resource_version = meta_string(*object, "resourceVersion");
   MESH_ASSERT(resource_version == std::to_string(resource_version_));
-  watches_.record(state.index, Change{resource_version_, type, meta_string(object, "namespace"),
-                                      object, std::move(labels_before)});
+  std::string namespace_name = meta_string(*object, "namespace");
+  watches_.record(state.index, Change{resource_version_, type, std::move(namespace_name),
+                                      std::move(object), std::move(labels_before)});
 }
 
 std::uint64_t ApiServer::next_resource_version() {

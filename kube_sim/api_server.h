@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,9 +141,16 @@ class ApiServer {
     FieldValues fields;
   };
   struct Stored {
-    nlohmann::json object;   // as clients see it, managedFields rendered from `entries`
+    // As clients see it, managedFields rendered from `entries`. Shared with the watch
+    // history: a write replaces the pointer (set), never the object it points to.
+    std::shared_ptr<const nlohmann::json> shared;
     ManagedEntries entries;  // field ownership
     std::optional<FieldsCache> fields_cache;
+
+    const nlohmann::json& object() const { return *shared; }
+    void set(nlohmann::json object) {
+      shared = std::make_shared<const nlohmann::json>(std::move(object));
+    }
   };
   using ObjectMap = std::map<NamespacedName, Stored>;
 
@@ -205,8 +213,8 @@ class ApiServer {
   void erase_stored(TypeState& state, ObjectMap::iterator found, const nlohmann::json& last);
   std::optional<nlohmann::json> finish_namespace_if_empty(const std::string& namespace_name);
   bool namespace_has_objects(const std::string& namespace_name) const;
-  void record(TypeState& state, WatchEventType type, const nlohmann::json& object,
-              nlohmann::json labels_before);
+  void record(TypeState& state, WatchEventType type,
+              std::shared_ptr<const nlohmann::json> object, nlohmann::json labels_before);
   std::uint64_t next_resource_version();
   std::string new_uid();
   FieldWriter writer_for(const WriteOptions& options, Subresource subresource) const;

@@ -265,11 +265,12 @@ ApiResult<json> ApiServer::store_new(TypeState& state, json object, ManagedEntri
   const NamespacedName key{meta_string(object, "namespace"), meta_string(object, "name")};
   MESH_ASSERT(!state.objects.contains(key));
   const auto [found, inserted] =
-      state.objects.emplace(key, Stored{std::move(object), std::move(entries)});
+      state.objects.emplace(key, Stored{std::make_shared<const json>(std::move(object)),
+                                        std::move(entries), std::nullopt});
   MESH_ASSERT(inserted);
   object_count_++;
-  record(state, WatchEventType::added, found->second.object, json());
-  return found->second.object;
+  record(state, WatchEventType::added, found->second.shared, json());
+  return found->second.object();
 }
 
 ApiResult<void> ApiServer::ensure_namespace(const ResourceType& type,
@@ -280,7 +281,7 @@ ApiResult<void> ApiServer::ensure_namespace(const ResourceType& type,
   if (namespaces == nullptr) return {};  // this server does not model namespaces
   const auto found = namespaces->objects.find({"", namespace_name});
   if (found != namespaces->objects.end()) {
-    if (!is_deleting(found->second.object)) return {};
+    if (!is_deleting(found->second.object())) return {};
     return fail(forbidden(type, name,
                           "unable to create new content in namespace " + printable(namespace_name) +
                               " because it is being terminated"));
@@ -313,8 +314,8 @@ ApiResult<json> ApiServer::update_object(const ObjectKey& key, Subresource subre
   MESH_TRY_VOID(check_body_name(key, metadata));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
   MESH_TRY_VOID(take_injected_conflict(*state, key, found));
-  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object, metadata));
-  json candidate = compose(type, subresource, found->second.object, body, metadata);
+  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object(), metadata));
+  json candidate = compose(type, subresource, found->second.object(), body, metadata);
   return commit_update(*state, found, std::move(candidate), writer_for(options, subresource),
                        scope_for(type, subresource));
 }
@@ -331,11 +332,11 @@ ApiResult<json> ApiServer::merge_patch_object(const ObjectKey& key, Subresource 
   if (!shape.ok()) return fail(bad_request("malformed patch: " + shape.error()));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
   MESH_TRY_VOID(take_injected_conflict(*state, key, found));
-  const json patched = merge_patched(found->second.object, patch);
+  const json patched = merge_patched(found->second.object(), patch);
   MESH_TRY(const json metadata, read_body(type, patched, key.namespace_name));
   MESH_TRY_VOID(check_body_name(key, metadata));
-  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object, metadata));
-  json candidate = compose(type, subresource, found->second.object, patched, metadata);
+  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object(), metadata));
+  json candidate = compose(type, subresource, found->second.object(), patched, metadata);
   return commit_update(*state, found, std::move(candidate), writer_for(options, subresource),
                        scope_for(type, subresource));
 }
@@ -363,8 +364,8 @@ ApiResult<json> ApiServer::apply_object(const ObjectKey& key, Subresource subres
     return apply_create(*state, key, configuration, writer, options.force);
   }
   MESH_TRY_VOID(take_injected_conflict(*state, key, found));
-  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object, metadata));
-  auto output = apply_configuration(ApplyInput{.live = found->second.object,
+  MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object(), metadata));
+  auto output = apply_configuration(ApplyInput{.live = found->second.object(),
                                                .entries = found->second.entries,
                                                .configuration = configuration,
                                                .scope = scope,
@@ -403,11 +404,11 @@ ApiResult<json> ApiServer::commit_update(TypeState& state, ObjectMap::iterator f
   auto after = collect_scoped_fields(candidate, scope, type.list_rules);
   if (!after.ok()) return fail(invalid(type, found->first.second, "", after.error()));
   Stored& stored = found->second;
-  const std::string version = meta_string(stored.object, "resourceVersion");
+  const std::string version = meta_string(stored.object(), "resourceVersion");
   const bool cached = stored.fields_cache.has_value() && stored.fields_cache->scope == scope &&
                       stored.fields_cache->resource_version == version;
   if (!cached) {
-    auto before = collect_scoped_fields(stored.object, scope, type.list_rules);
+    auto before = collect_scoped_fields(stored.object(), scope, type.list_rules);
     // Stored objects were validated when written, so their fields always collect.
     MESH_ASSERT(before.ok());
     stored.fields_cache = FieldsCache{version, scope, std::move(before).value()};
@@ -424,12 +425,12 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
                                          std::optional<FieldsCache> fields) {
   const ResourceType& type = state.type;
   Stored& stored = found->second;
-  MESH_TRY_VOID(check_new_finalizers(type, stored.object, candidate));
-  if (spec_changed(type, stored.object, candidate)) {
-    candidate["metadata"]["generation"] = generation_of(stored.object) + 1;
+  MESH_TRY_VOID(check_new_finalizers(type, stored.object(), candidate));
+  if (spec_changed(type, stored.object(), candidate)) {
+    candidate["metadata"]["generation"] = generation_of(stored.object()) + 1;
   }
-  update_managed_fields(candidate, entries, stored.object, stored.entries, type);
-  if (candidate == stored.object) return stored.object;  // a no-op write changes nothing
+  update_managed_fields(candidate, entries, stored.object(), stored.entries, type);
+  if (candidate == stored.object()) return stored.object();  // a no-op write changes nothing
   candidate["metadata"]["resourceVersion"] = std::to_string(resource_version_ + 1);
   MESH_TRY_VOID(check_size(type, candidate));
   next_resource_version();
@@ -441,17 +442,17 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
     (void)finish_namespace_if_empty(namespace_name);
     return candidate;
   }
-  json labels_before = labels_of(stored.object);
-  stored.object = std::move(candidate);
+  json labels_before = labels_of(stored.object());
+  stored.set(std::move(candidate));
   stored.entries = std::move(entries);
   // What changed since the fields were collected (generation, managedFields, resourceVersion)
   // is server metadata, which field sets do not track: they are the stored object's.
   stored.fields_cache = std::move(fields);
   if (stored.fields_cache.has_value()) {
-    stored.fields_cache->resource_version = meta_string(stored.object, "resourceVersion");
+    stored.fields_cache->resource_version = meta_string(stored.object(), "resourceVersion");
   }
-  record(state, WatchEventType::modified, stored.object, std::move(labels_before));
-  return stored.object;
+  record(state, WatchEventType::modified, stored.shared, std::move(labels_before));
+  return stored.object();
 }
 
 // The competing writer rewrites the object unchanged. Unlike a real no-op update (which the
@@ -462,9 +463,11 @@ ApiResult<void> ApiServer::take_injected_conflict(TypeState& state, const Object
   const std::optional<ConflictInjection> injection = faults_.take_conflict(key);
   if (!injection.has_value()) return {};
   if (injection->competing_write) {
-    json& object = found->second.object;
+    json object = found->second.object();
     object["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
-    record(state, WatchEventType::modified, object, labels_of(object));
+    json labels = labels_of(object);
+    found->second.set(std::move(object));
+    record(state, WatchEventType::modified, found->second.shared, std::move(labels));
   }
   return fail(conflict_modified(state.type, key.name));
 }
@@ -476,7 +479,7 @@ ApiResult<DeleteOutcome> ApiServer::remove_object(const ObjectKey& key,
   MESH_TRY_VOID(check_object_key(type, key));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
   MESH_TRY_VOID(take_injected_conflict(*state, key, found));
-  const json& object = found->second.object;
+  const json& object = found->second.object();
   const std::string uid = meta_string(object, "uid");
   if (!options.uid.empty() && options.uid != uid) {
     return fail(conflict_precondition(type, key.name, "UID", options.uid, uid));
@@ -494,10 +497,10 @@ ApiResult<DeleteOutcome> ApiServer::remove_object(const ObjectKey& key,
 }
 
 DeleteOutcome ApiServer::delete_stored(TypeState& state, ObjectMap::iterator found) {
-  if (!finalizers_of(found->second.object).empty()) {
+  if (!finalizers_of(found->second.object()).empty()) {
     return DeleteOutcome{mark_deleting(state, found), false};
   }
-  json last = found->second.object;
+  json last = found->second.object();
   last["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
   erase_stored(state, found, last);
   return DeleteOutcome{std::move(last), true};
@@ -514,7 +517,7 @@ DeleteOutcome ApiServer::delete_namespace(TypeState& state, ObjectMap::iterator 
     std::vector<NamespacedName> keys;
     for (auto item = content.objects.lower_bound({name, ""});
          item != content.objects.end() && item->first.first == name; ++item) {
-      if (!is_deleting(item->second.object)) keys.push_back(item->first);
+      if (!is_deleting(item->second.object())) keys.push_back(item->first);
     }
     for (const NamespacedName& key : keys) (void)delete_stored(content, content.objects.find(key));
   }
@@ -525,23 +528,25 @@ DeleteOutcome ApiServer::delete_namespace(TypeState& state, ObjectMap::iterator 
 
 json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   Stored& stored = found->second;
-  MESH_ASSERT(!is_deleting(stored.object));
-  json labels_before = labels_of(stored.object);
-  json& metadata = stored.object["metadata"];
+  MESH_ASSERT(!is_deleting(stored.object()));
+  json labels_before = labels_of(stored.object());
+  json object = stored.object();
+  json& metadata = object["metadata"];
   metadata["deletionTimestamp"] = format_rfc3339(now_);
   metadata["deletionGracePeriodSeconds"] = 0;
   // The real server bumps generation when it sets deletionTimestamp, so controllers that
   // watch generation notice the deletion.
-  metadata["generation"] = generation_of(stored.object) + 1;
+  metadata["generation"] = generation_of(stored.object()) + 1;
   if (is_namespace_type(state.type)) {
-    json& status = stored.object["status"];
+    json& status = object["status"];
     if (!status.is_object()) status = json::object();  // /status writes may have replaced it
     status["phase"] = "Terminating";
   }
   metadata["resourceVersion"] = std::to_string(next_resource_version());
-  record(state, WatchEventType::modified, stored.object, std::move(labels_before));
-  MESH_ASSERT(is_deleting(stored.object));
-  return stored.object;
+  stored.set(std::move(object));
+  record(state, WatchEventType::modified, stored.shared, std::move(labels_before));
+  MESH_ASSERT(is_deleting(stored.object()));
+  return stored.object();
 }
 
 void ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, const json& last) {
@@ -549,7 +554,7 @@ void ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, const 
   MESH_ASSERT(meta_string(last, "resourceVersion") == std::to_string(resource_version_));
   state.objects.erase(found);
   object_count_--;
-  record(state, WatchEventType::deleted, last, json());
+  record(state, WatchEventType::deleted, std::make_shared<const json>(last), json());
 }
 
 std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& namespace_name) {
@@ -558,7 +563,7 @@ std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& name
   if (namespaces == nullptr) return std::nullopt;
   const auto found = namespaces->objects.find({"", namespace_name});
   if (found == namespaces->objects.end()) return std::nullopt;
-  const json& object = found->second.object;
+  const json& object = found->second.object();
   if (!is_deleting(object) || !finalizers_of(object).empty()) return std::nullopt;
   if (namespace_has_objects(namespace_name)) return std::nullopt;
   json last = object;

@@ -56,6 +56,7 @@ void WatchHub::record(std::size_t type_index, Change change) {
               history.changes.back().resource_version < change.resource_version);
   MESH_ASSERT(change.type == WatchEventType::added || change.type == WatchEventType::modified ||
               change.type == WatchEventType::deleted);
+  MESH_ASSERT(change.object != nullptr);
   for (auto& [id, watch] : watches_) {
     if (watch.filter.type_index == type_index) offer(watch, change);
   }
@@ -178,7 +179,7 @@ void WatchHub::terminate(Watch& watch, WatchDrop how) {
 void WatchHub::offer(Watch& watch, const Change& change) {
   const WatchFilter& filter = watch.filter;
   if (!filter.namespace_name.empty() && filter.namespace_name != change.namespace_name) return;
-  const bool matches_now = filter.selector.matches(internal::labels_of(change.object));
+  const bool matches_now = filter.selector.matches(internal::labels_of(*change.object));
   WatchEventType type = change.type;
   if (change.type == WatchEventType::modified) {
     const bool matched_before = filter.selector.matches(change.labels_before);
@@ -188,7 +189,7 @@ void WatchHub::offer(Watch& watch, const Change& change) {
   } else if (!matches_now) {
     return;
   }
-  enqueue(watch, WatchEvent{type, change.object});
+  enqueue(watch, WatchEvent{type, *change.object});
 }
 
 }  // namespace mesh::kube_sim

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,9 @@ struct Change {
   std::uint64_t resource_version = 0;
   WatchEventType type = WatchEventType::added;  // added, modified or deleted
   std::string namespace_name;
-  nlohmann::json object;         // after the write; for deleted, the last state
+  // After the write; for deleted, the last state. Shared with the store (never null, never
+  // modified): the history keeps every version, and copying each one was a tenth of a write.
+  std::shared_ptr<const nlohmann::json> object;
   nlohmann::json labels_before;  // for modified: metadata.labels before the write
 };
 
