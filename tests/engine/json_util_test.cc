@@ -79,5 +79,32 @@ TEST(SameCanonical, ValuesThatRenderDifferentlyDiffer) {
   EXPECT_FALSE(same_canonical(Json{{"a", {{"b", {1, 2}}}}}, Json{{"a", {{"b", {1, 3}}}}}));
 }
 
+std::string nested(std::size_t depth, const std::string& open, const std::string& close) {
+  std::string text;
+  for (std::size_t level = 0; level < depth; level++) text += open;
+  text += "1";
+  for (std::size_t level = 0; level < depth; level++) text += close;
+  return text;
+}
+
+TEST(ParseJson, NestingUpToTheLimitParses) {
+  EXPECT_TRUE(parse_json(nested(json_depth_max, "[", "]"), 1 << 20).ok());
+  EXPECT_TRUE(parse_json(nested(json_depth_max, "{\"k\":", "}"), 1 << 20).ok());
+  const auto deep = parse_json(nested(json_depth_max + 1, "[", "]"), 1 << 20);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().code, JsonError::too_deep);
+  // Brackets inside strings do not nest.
+  EXPECT_TRUE(parse_json("[\"" + std::string(200, '[') + "\"]", 1 << 20).ok());
+}
+
+TEST(ParseJson, RefusesTooLargeAndMalformedText) {
+  const auto large = parse_json("[1, 2]", 5);
+  ASSERT_FALSE(large.ok());
+  EXPECT_EQ(large.error().code, JsonError::too_large);
+  const auto malformed = parse_json("{\"a\": }", 1 << 20);
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().code, JsonError::malformed);
+}
+
 }  // namespace
 }  // namespace mesh::engine
