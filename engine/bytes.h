@@ -48,4 +48,21 @@ std::strong_ordering compare_bytes(const std::array<std::uint8_t, size>& left,
   return std::strong_ordering::equal;
 }
 
+// Equality of two byte arrays by 64-bit words, for the same reason: a defaulted == on an array
+// calls memcmp, and comparing liveness entries with our own key was 2 % of an idle mesh.
+template <std::size_t size>
+bool equal_bytes(const std::array<std::uint8_t, size>& left,
+                 const std::array<std::uint8_t, size>& right) {
+  static_assert(size % 8 == 0, "whole words only");
+  std::uint64_t difference = 0;
+  for (std::size_t index = 0; index < size; index += 8) {
+    std::uint64_t left_word = 0;
+    std::uint64_t right_word = 0;
+    std::memcpy(&left_word, left.data() + index, sizeof(left_word));
+    std::memcpy(&right_word, right.data() + index, sizeof(right_word));
+    difference |= left_word ^ right_word;
+  }
+  return difference == 0;
+}
+
 }  // namespace mesh

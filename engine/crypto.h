@@ -21,7 +21,7 @@ inline constexpr std::size_t digest_size = 32;
 // BLAKE2b with a 256-bit output.
 struct Digest {
   std::array<std::uint8_t, digest_size> bytes{};
-  bool operator==(const Digest&) const = default;
+  bool operator==(const Digest& other) const { return equal_bytes(bytes, other.bytes); }
   // The defaulted order, without memcmp calls (compare_bytes).
   std::strong_ordering operator<=>(const Digest& other) const {
     return compare_bytes(bytes, other.bytes);

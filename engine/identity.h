@@ -30,7 +30,7 @@ inline constexpr std::size_t signature_size = 64;
 struct PublicKey {
   std::array<std::uint8_t, public_key_size> bytes{};
 
-  bool operator==(const PublicKey&) const = default;
+  bool operator==(const PublicKey& other) const { return equal_bytes(bytes, other.bytes); }
   // The defaulted order, without memcmp calls (compare_bytes).
   std::strong_ordering operator<=>(const PublicKey& other) const {
     return compare_bytes(bytes, other.bytes);

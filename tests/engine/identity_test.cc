@@ -66,6 +66,7 @@ RC_GTEST_PROP(PublicKeyOrder, IsTheLexicographicOrderOfTheBytes, ()) {
   const Digest left_digest{.bytes = left.bytes};
   const Digest right_digest{.bytes = right.bytes};
   RC_ASSERT((left_digest <=> right_digest) == expected);
+  RC_ASSERT((left_digest == right_digest) == (expected == 0));
 }
 
 TEST(PublicKeyOrder, HighByteOfALaterWordDecidesOnlyAfterEqualEarlierWords) {
