@@ -264,10 +264,20 @@ const std::vector<PublicKey>& Membership::sorted_keys(std::vector<PublicKey>& ke
   return keys;
 }
 
+// Every heartbeat moves a peer's deadline: its node in the set is reused, not freed and
+// allocated again. peer.deadline may name an entry evaluate() has already popped.
 void Membership::schedule(const PublicKey& key, Peer& peer) {
-  if (peer.deadline) deadlines_.erase({*peer.deadline, key});
+  auto node = peer.deadline ? deadlines_.extract({*peer.deadline, key})
+                            : decltype(deadlines_)::node_type();
   peer.deadline = transition_of(peer);
-  if (peer.deadline) deadlines_.insert({*peer.deadline, key});
+  if (!peer.deadline) return;
+  if (node.empty()) {
+    deadlines_.insert({*peer.deadline, key});
+    return;
+  }
+  node.value() = {*peer.deadline, key};
+  const auto inserted = deadlines_.insert(std::move(node));
+  MESH_ASSERT(inserted.inserted);
 }
 
 std::vector<std::pair<std::string, std::optional<bool>>> Membership::take_zone_changes() {
