@@ -13,25 +13,15 @@
 #include "kube_sim/field_set.h"
 #include "kube_sim/merge_patch.h"
 #include "tests/kube_sim/test_support.h"
+#include "tests/support/json_gen.h"
 
 namespace mesh::kube_sim {
 namespace {
 
 using namespace testing;
 
-// Generated JSON as rapidcheck shows it in a counterexample. Without the wrapper rapidcheck
-// would print json through its implicit conversion to std::string, which throws.
-struct Generated {
-  json value;
-};
-
-std::ostream& operator<<(std::ostream& out, const Generated& generated) {
-  return out << generated.value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-rc::Gen<Generated> wrapped(rc::Gen<json> gen) {
-  return rc::gen::map(std::move(gen), [](json value) { return Generated{std::move(value)}; });
-}
+using Generated = test::GeneratedJson;
+using test::wrapped;
 
 // Keys that steer random objects into the places the server reads.
 rc::Gen<std::string> gen_key() {
@@ -56,28 +46,9 @@ rc::Gen<json> gen_scalar() {
                    [](std::string value) { return json(value); }));
 }
 
-// Random JSON of bounded depth and breadth, built level by level (no recursion).
+// Random JSON of bounded depth and breadth.
 rc::Gen<json> gen_json(int depth) {
-  rc::Gen<json> gen = gen_scalar();
-  for (int level = 0; level < depth; level++) {
-    const rc::Gen<json> child = gen;
-    const auto array = rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, 4), [child](std::size_t n) {
-      return rc::gen::map(rc::gen::container<std::vector<json>>(n, child),
-                          [](std::vector<json> items) { return json(std::move(items)); });
-    });
-    const auto object =
-        rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, 4), [child](std::size_t n) {
-          return rc::gen::map(rc::gen::container<std::vector<std::pair<std::string, json>>>(
-                                  n, rc::gen::pair(gen_key(), child)),
-                              [](const std::vector<std::pair<std::string, json>>& members) {
-                                json result = json::object();
-                                for (const auto& [key, value] : members) result[key] = value;
-                                return result;
-                              });
-        });
-    gen = rc::gen::oneOf(gen_scalar(), array, object);
-  }
-  return gen;
+  return test::gen_json_tree(gen_scalar(), gen_key(), depth, 4);
 }
 
 // A valid AnyApplication with one place replaced by random JSON, or entirely random JSON.
