@@ -201,6 +201,10 @@ std::optional<WatchEvent> ApiServer::poll_watch(WatchId id) {
   return watches_.poll(id);
 }
 
+std::optional<SharedWatchEvent> ApiServer::poll_watch_shared(WatchId id) {
+  return watches_.poll_shared(id);
+}
+
 void ApiServer::stop_watch(WatchId id) {
   watches_.stop(id);
 }
@@ -376,7 +380,7 @@ ApiResult<WatchId> ApiServer::open_watch(const WatchRequest& request) {
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
     if (!selector.matches(labels_of(stored.object()))) continue;
-    watches_.deliver(id, WatchEvent{WatchEventType::added, stored.object()});
+    watches_.deliver(id, SharedWatchEvent{WatchEventType::added, stored.shared});
   }
   return id;
 }

@@ -101,6 +101,8 @@ class ApiServer {
   // The next event of a watch, nullopt when none is queued, or CLOSED once the server ended
   // the watch (after its last queued event); CLOSED repeats for a watch that is gone.
   std::optional<WatchEvent> poll_watch(WatchId id);
+  // The same event, its object shared with the store rather than copied.
+  std::optional<SharedWatchEvent> poll_watch_shared(WatchId id);
   // The client closes a watch; nothing more is delivered.
   void stop_watch(WatchId id);
   // Queues a BOOKMARK at the current resourceVersion on every watch that allows bookmarks.

@@ -8,11 +8,15 @@
 namespace mesh::kube_sim {
 namespace {
 
-WatchEvent gone_event() {
+SharedWatchEvent gone_event() {
   ApiError error;
   error.reason = StatusReason::gone;
   error.message = "watch terminated: too old resource version; the client must relist";
-  return {WatchEventType::error, error.to_status()};
+  return {WatchEventType::error, std::make_shared<const nlohmann::json>(error.to_status())};
+}
+
+SharedWatchEvent closed_event() {
+  return {WatchEventType::closed, std::make_shared<const nlohmann::json>(nullptr)};
 }
 
 }  // namespace
@@ -86,7 +90,7 @@ std::size_t WatchHub::queued_count(WatchId id) const {
   return found == watches_.end() ? 0 : found->second.queue.size();
 }
 
-void WatchHub::deliver(WatchId id, WatchEvent event) {
+void WatchHub::deliver(WatchId id, SharedWatchEvent event) {
   const auto found = watches_.find(id.value);
   MESH_ASSERT(found != watches_.end());
   enqueue(found->second, std::move(event));
@@ -104,18 +108,25 @@ void WatchHub::replay(WatchId id, std::uint64_t resource_version) {
 }
 
 std::optional<WatchEvent> WatchHub::poll(WatchId id) {
+  std::optional<SharedWatchEvent> event = poll_shared(id);
+  if (!event.has_value()) return std::nullopt;
+  MESH_ASSERT(event->object != nullptr);
+  return WatchEvent{event->type, *event->object};
+}
+
+std::optional<SharedWatchEvent> WatchHub::poll_shared(WatchId id) {
   MESH_ASSERT(id.value > 0 && id.value < next_id_);  // an id this hub handed out
   const auto found = watches_.find(id.value);
-  if (found == watches_.end()) return WatchEvent{WatchEventType::closed, nullptr};
+  if (found == watches_.end()) return closed_event();
   Watch& watch = found->second;
   if (!watch.queue.empty()) {
-    WatchEvent event = std::move(watch.queue.front());
+    SharedWatchEvent event = std::move(watch.queue.front());
     watch.queue.pop_front();
     return event;
   }
   if (watch.open) return std::nullopt;
   watches_.erase(found);
-  return WatchEvent{WatchEventType::closed, nullptr};
+  return closed_event();
 }
 
 void WatchHub::stop(WatchId id) {
@@ -148,7 +159,8 @@ void WatchHub::emit_bookmarks(std::uint64_t resource_version) {
     if (!watch.open || !watch.filter.allow_bookmarks) continue;
     nlohmann::json object = watch.filter.bookmark_template;
     object["metadata"] = {{"resourceVersion", std::to_string(resource_version)}};
-    WatchEvent event{WatchEventType::bookmark, std::move(object)};
+    SharedWatchEvent event{WatchEventType::bookmark,
+                           std::make_shared<const nlohmann::json>(std::move(object))};
     if (!watch.queue.empty() && watch.queue.back().type == WatchEventType::bookmark) {
       watch.queue.back() = std::move(event);
     } else if (watch.queue.size() < queue_events_max_) {
@@ -157,7 +169,8 @@ void WatchHub::emit_bookmarks(std::uint64_t resource_version) {
   }
 }
 
-void WatchHub::enqueue(Watch& watch, WatchEvent event) {
+void WatchHub::enqueue(Watch& watch, SharedWatchEvent event) {
+  MESH_ASSERT(event.object != nullptr);
   if (!watch.open) return;
   if (watch.queue.size() >= queue_events_max_) {
     terminate(watch, WatchDrop::gone_error);
@@ -189,7 +202,7 @@ void WatchHub::offer(Watch& watch, const Change& change) {
   } else if (!matches_now) {
     return;
   }
-  enqueue(watch, WatchEvent{type, *change.object});
+  enqueue(watch, SharedWatchEvent{type, change.object});
 }
 
 }  // namespace mesh::kube_sim

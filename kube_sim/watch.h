@@ -38,6 +38,13 @@ struct WatchEvent {
   nlohmann::json to_json() const;
 };
 
+// A WatchEvent whose object is the stored version itself (never null, never modified), for
+// clients that only read it: a watch queues these, so no event is copied before it is read.
+struct SharedWatchEvent {
+  WatchEventType type = WatchEventType::closed;
+  std::shared_ptr<const nlohmann::json> object;
+};
+
 struct WatchId {
   std::uint64_t value = 0;
   auto operator<=>(const WatchId&) const = default;
@@ -86,11 +93,12 @@ class WatchHub {
   bool is_open(WatchId id) const;
   std::size_t queued_count(WatchId id) const;
   // Queues an event on one watch (synthetic ADDED events of a new watch).
-  void deliver(WatchId id, WatchEvent event);
+  void deliver(WatchId id, SharedWatchEvent event);
   // Queues every retained change after `resource_version` that passes the watch's filter.
   void replay(WatchId id, std::uint64_t resource_version);
 
-  std::optional<WatchEvent> poll(WatchId id);
+  std::optional<WatchEvent> poll(WatchId id);  // a copy of poll_shared's object
+  std::optional<SharedWatchEvent> poll_shared(WatchId id);
   void stop(WatchId id);
   void drop(WatchId id, WatchDrop how);
   void drop_all(WatchDrop how);
@@ -101,7 +109,7 @@ class WatchHub {
  private:
   struct Watch {
     WatchFilter filter;
-    std::deque<WatchEvent> queue;  // at most queue_events_max_ events
+    std::deque<SharedWatchEvent> queue;  // at most queue_events_max_ events
     bool open = true;              // false: only the queue remains to drain, then CLOSED
   };
   struct History {
@@ -109,7 +117,7 @@ class WatchHub {
     std::uint64_t compacted_resource_version = 0;
   };
 
-  void enqueue(Watch& watch, WatchEvent event);
+  void enqueue(Watch& watch, SharedWatchEvent event);
   void terminate(Watch& watch, WatchDrop how);
   void offer(Watch& watch, const Change& change);
 

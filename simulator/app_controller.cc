@@ -170,11 +170,11 @@ void AppController::relist(Instant now) {
   MESH_ASSERT(std::is_sorted(listed_keys.begin(), listed_keys.end()));
   std::vector<AppKey> vanished;
   for (const auto& [key, app] : apps_) {
-    if (!app.cached.has_value()) continue;
+    if (app.cached == nullptr) continue;
     if (!std::binary_search(listed_keys.begin(), listed_keys.end(), key)) vanished.push_back(key);
   }
   for (const AppKey& key : vanished) on_object_deleted(key, now);
-  for (const Json& item : listed->items) on_object(item, now);
+  for (const Json& item : listed->items) on_object(std::make_shared<const Json>(item), now);
 }
 
 void AppController::rewatch(Instant now) {
@@ -207,9 +207,11 @@ void AppController::informer_failed(Instant now) {
 void AppController::drain_watch(Instant now) {
   MESH_ASSERT(watch_.has_value());
   for (std::size_t count = 0; count < app_watch_events_per_drain_max; count++) {
-    std::optional<kube_sim::WatchEvent> event = api_.poll_watch(*watch_);
+    std::optional<kube_sim::SharedWatchEvent> event = api_.poll_watch_shared(*watch_);
     if (!event.has_value()) return;
-    const std::string version = engine::string_at(event->object, {"metadata", "resourceVersion"});
+    MESH_ASSERT(event->object != nullptr);
+    const Json& object = *event->object;
+    const std::string version = engine::string_at(object, {"metadata", "resourceVersion"});
     switch (event->type) {
       case kube_sim::WatchEventType::added:
       case kube_sim::WatchEventType::modified:
@@ -218,13 +220,13 @@ void AppController::drain_watch(Instant now) {
         break;
       case kube_sim::WatchEventType::deleted:
         if (!version.empty()) resource_version_ = version;
-        if (auto key = key_of(event->object)) on_object_deleted(*key, now);
+        if (auto key = key_of(object)) on_object_deleted(*key, now);
         break;
       case kube_sim::WatchEventType::bookmark:
         if (!version.empty()) resource_version_ = version;
         break;
       case kube_sim::WatchEventType::error: {
-        const Json& code = engine::value_at(event->object, {"code"});
+        const Json& code = engine::value_at(object, {"code"});
         relist_needed_ = code.is_number_integer() && code.get<std::int64_t>() == 410;
         api_.stop_watch(*watch_);
         watch_.reset();
@@ -237,8 +239,9 @@ void AppController::drain_watch(Instant now) {
   }
 }
 
-void AppController::on_object(nlohmann::json object, Instant now) {
-  const std::optional<AppKey> key = key_of(object);
+void AppController::on_object(std::shared_ptr<const nlohmann::json> object, Instant now) {
+  MESH_ASSERT(object != nullptr);
+  const std::optional<AppKey> key = key_of(*object);
   if (!key.has_value()) return;
   auto found = apps_.find(*key);
   if (found == apps_.end()) {
@@ -322,7 +325,7 @@ void AppController::run_reconcile(const AppKey& key, Now now) {
       break;
     }
   }
-  const bool idle = !app.cached.has_value() && !app.job.has_value() && app.workload.empty() &&
+  const bool idle = app.cached == nullptr && !app.job.has_value() && app.workload.empty() &&
                     !app.ready_at.has_value() && !app.requeue_at.has_value();
   if (idle) apps_.erase(found);
 }
@@ -332,7 +335,7 @@ void AppController::run_reconcile(const AppKey& key, Now now) {
 AppController::Outcome AppController::reconcile(const AppKey& key, Now now) {
   counters_.reconciles++;
   AppState& app = apps_.at(key);
-  if (!app.cached.has_value()) return Outcome::done;  // not found: stop
+  if (app.cached == nullptr) return Outcome::done;  // not found: stop
   const AppDecodeResult decoded = decode_app(*app.cached);
   if (!decoded.ok()) {
     counters_.decode_failures++;
@@ -369,7 +372,7 @@ AppController::Outcome AppController::reconcile_claim(const AppKey& key, const A
 AppController::Outcome AppController::reconcile_deletion(const AppKey& key, AppState& app,
                                                          const AppObject& object) {
   MESH_ASSERT(object.deleting);
-  MESH_ASSERT(app.cached.has_value());
+  MESH_ASSERT(app.cached != nullptr);
   if (!has_finalizer(object, app_finalizer)) return Outcome::done;
   stop_job(app);
   app.workload.clear();
@@ -389,7 +392,7 @@ AppController::Outcome AppController::reconcile_deletion(const AppKey& key, AppS
 // §3 step 4: a plain Update adding the finalizer, in every zone, then requeue.
 AppController::Outcome AppController::reconcile_add_finalizer(const AppKey& key,
                                                               const AppState& app) {
-  MESH_ASSERT(app.cached.has_value());
+  MESH_ASSERT(app.cached != nullptr);
   Json body = *app.cached;
   Json& metadata = body["metadata"];
   MESH_ASSERT(metadata.is_object());  // decode_app() checked it
@@ -468,7 +471,7 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
   for (std::size_t attempt = 0; attempt < app_status_write_attempts_max; attempt++) {
     refresh(now.monotonic);
     const auto found = apps_.find(key);
-    if (found == apps_.end() || !found->second.cached.has_value()) {
+    if (found == apps_.end() || found->second.cached == nullptr) {
       return fail(WriteError::not_found, "the object is gone");
     }
     AppState& app = found->second;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -164,7 +165,9 @@ class AppController {
   };
 
   struct AppState {
-    std::optional<nlohmann::json> cached;  // the informer's copy; nullopt once deleted
+    // The informer's copy: the API server's stored version itself, shared and never modified
+    // (a copy per watch event was 4 % of a 5-zone world); null once deleted.
+    std::shared_ptr<const nlohmann::json> cached;
     std::optional<Instant> ready_at;       // in the workqueue since then
     std::optional<Instant> requeue_at;     // a rate-limited requeue waiting
     std::uint32_t failures = 0;            // the rate limiter's count for this key
@@ -191,7 +194,7 @@ class AppController {
   void rewatch(Instant now);
   void drain_watch(Instant now);
   void informer_failed(Instant now);
-  void on_object(nlohmann::json object, Instant now);
+  void on_object(std::shared_ptr<const nlohmann::json> object, Instant now);
   void on_object_deleted(const AppKey& key, Instant now);
   void enqueue(AppState& app, Instant now);
 

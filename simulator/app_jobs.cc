@@ -43,7 +43,7 @@ void AppController::run_job(const AppKey& key, AppState& app, Now now) {
   MESH_ASSERT(app.job.has_value());
   MESH_ASSERT(app.job->next_run_at <= now.monotonic);
   // A job reads its object first; once the object is gone it ends without acting.
-  if (!app.cached.has_value()) {
+  if (app.cached == nullptr) {
     app.job.reset();
     return;
   }
