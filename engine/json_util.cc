@@ -26,6 +26,8 @@ bool renders_null(const Json& value) {
 }
 
 bool same_integer(const Json& left, const Json& right) {
+  MESH_ASSERT(left.is_number_integer());  // unsigned counts as integer too
+  MESH_ASSERT(right.is_number_integer());
   if (left.is_number_unsigned() && right.is_number_unsigned()) {
     return left.get<std::uint64_t>() == right.get<std::uint64_t>();
   }
@@ -47,7 +49,7 @@ bool same_string(const std::string& left, const std::string& right) {
 enum class Shallow : std::uint8_t { same, different, same_if_children_are };
 
 // Compares two values down to their children, which the caller compares next.
-Shallow compare_shallow(const Json& left, const Json& right) {
+Shallow same_canonical_shallow(const Json& left, const Json& right) {
   const bool left_null = renders_null(left);
   const bool right_null = renders_null(right);
   if (left_null || right_null) return left_null == right_null ? Shallow::same : Shallow::different;
@@ -115,7 +117,7 @@ bool same_canonical(const Json& left, const Json& right) {
       if (canonical(*one) != canonical(*other)) return false;
       continue;
     }
-    const Shallow shallow = compare_shallow(*one, *other);
+    const Shallow shallow = same_canonical_shallow(*one, *other);
     if (shallow == Shallow::different) return false;
     if (shallow == Shallow::same) continue;
     MESH_ASSERT(one->size() == other->size());

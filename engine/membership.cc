@@ -272,7 +272,8 @@ void Membership::schedule(const PublicKey& key, Peer& peer) {
   peer.deadline = transition_of(peer);
   if (!peer.deadline) return;
   if (node.empty()) {
-    deadlines_.insert({*peer.deadline, key});
+    const bool inserted = deadlines_.insert({*peer.deadline, key}).second;
+    MESH_ASSERT(inserted);
     return;
   }
   node.value() = {*peer.deadline, key};

@@ -380,7 +380,7 @@ ApiResult<WatchId> ApiServer::open_watch(const WatchRequest& request) {
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
     if (!selector.matches(labels_of(stored.object()))) continue;
-    watches_.deliver(id, SharedWatchEvent{WatchEventType::added, stored.shared});
+    watches_.deliver(id, SharedWatchEvent{WatchEventType::added, stored.shared()});
   }
   return id;
 }

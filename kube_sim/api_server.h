@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/assert.h"
 #include "engine/result.h"
 #include "engine/time.h"
 #include "kube_sim/faults.h"
@@ -142,17 +143,29 @@ class ApiServer {
     FieldScope scope = FieldScope::object;
     FieldValues fields;
   };
-  struct Stored {
-    // As clients see it, managedFields rendered from `entries`. Shared with the watch
-    // history: a write replaces the pointer (set), never the object it points to.
-    std::shared_ptr<const nlohmann::json> shared;
+  class Stored {
+   public:
+    Stored(nlohmann::json object, ManagedEntries entries_given)
+        : entries(std::move(entries_given)) {
+      set(std::move(object));
+    }
+    // As clients see it, managedFields rendered from `entries`; shared with the watch
+    // history and the watches, so a write replaces it (set) and never edits it.
+    const nlohmann::json& object() const {
+      MESH_ASSERT(shared_ != nullptr);
+      return *shared_;
+    }
+    const std::shared_ptr<const nlohmann::json>& shared() const { return shared_; }
+    void set(nlohmann::json object) {
+      shared_ = std::make_shared<const nlohmann::json>(std::move(object));
+      MESH_ASSERT(shared_ != nullptr);
+    }
+
     ManagedEntries entries;  // field ownership
     std::optional<FieldsCache> fields_cache;
 
-    const nlohmann::json& object() const { return *shared; }
-    void set(nlohmann::json object) {
-      shared = std::make_shared<const nlohmann::json>(std::move(object));
-    }
+   private:
+    std::shared_ptr<const nlohmann::json> shared_;  // never null
   };
   using ObjectMap = std::map<NamespacedName, Stored>;
 

@@ -144,11 +144,14 @@ void update_managed_fields(json& object, const ManagedEntries& entries, const js
     return;
   }
   static const json none = json::array();
-  const json& stored_metadata = stored.at("metadata");
-  const auto found = stored_metadata.find("managedFields");
-  const json& rendered_before = found == stored_metadata.end() ? none : *found;
+  const auto stored_metadata = stored.find("metadata");
+  MESH_ASSERT(stored_metadata != stored.end());  // stored objects always have metadata
+  const auto found = stored_metadata->find("managedFields");
+  const json& rendered_before = found == stored_metadata->end() ? none : *found;
   MESH_ASSERT(rendered_before.is_array());
   MESH_ASSERT(rendered_before.size() == stored_entries.size());
+  MESH_DEBUG_ASSERT(stored_entries.empty() ||
+                    rendered_before == render_managed_fields(stored_entries, type.api_version()));
   if (entries == stored_entries) {
     // An object composed from the stored one often holds this very rendering already.
     const auto current = metadata.find("managedFields");
@@ -265,11 +268,10 @@ ApiResult<json> ApiServer::store_new(TypeState& state, json object, ManagedEntri
   const NamespacedName key{meta_string(object, "namespace"), meta_string(object, "name")};
   MESH_ASSERT(!state.objects.contains(key));
   const auto [found, inserted] =
-      state.objects.emplace(key, Stored{std::make_shared<const json>(std::move(object)),
-                                        std::move(entries), std::nullopt});
+      state.objects.emplace(key, Stored(std::move(object), std::move(entries)));
   MESH_ASSERT(inserted);
   object_count_++;
-  record(state, WatchEventType::added, found->second.shared, json());
+  record(state, WatchEventType::added, found->second.shared(), json());
   return found->second.object();
 }
 
@@ -451,7 +453,7 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
   if (stored.fields_cache.has_value()) {
     stored.fields_cache->resource_version = meta_string(stored.object(), "resourceVersion");
   }
-  record(state, WatchEventType::modified, stored.shared, std::move(labels_before));
+  record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));
   return stored.object();
 }
 
@@ -467,7 +469,7 @@ ApiResult<void> ApiServer::take_injected_conflict(TypeState& state, const Object
     object["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
     json labels = labels_of(object);
     found->second.set(std::move(object));
-    record(state, WatchEventType::modified, found->second.shared, std::move(labels));
+    record(state, WatchEventType::modified, found->second.shared(), std::move(labels));
   }
   return fail(conflict_modified(state.type, key.name));
 }
@@ -544,7 +546,7 @@ json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   }
   metadata["resourceVersion"] = std::to_string(next_resource_version());
   stored.set(std::move(object));
-  record(state, WatchEventType::modified, stored.shared, std::move(labels_before));
+  record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));
   MESH_ASSERT(is_deleting(stored.object()));
   return stored.object();
 }

@@ -486,6 +486,7 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
     if (!mutate(status)) return false;
     bump_zone_version(status, options_.zone, parse_resource_version(decoded->resource_version));
     // The cached object but its status, which is replaced (not copied only to be dropped).
+    MESH_ASSERT(current.is_object());  // decode_app() accepted it
     Json body = Json::object();
     for (const auto& [member, value] : current.items()) {
       if (member != "status") body[member] = value;

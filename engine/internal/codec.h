@@ -28,6 +28,7 @@ using CodecFailure = Error<CodecError>;
 
 // The `size`-byte little-endian integer at `bytes` (the caller has checked the bounds).
 inline std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t size) {
+  MESH_ASSERT(size <= sizeof(std::uint64_t));
   std::uint64_t value = 0;
   for (std::size_t index = 0; index < size; index++) {
     value |= static_cast<std::uint64_t>(bytes[index]) << (8 * index);
@@ -61,6 +62,7 @@ class Writer {
   // Grows once per field rather than once per byte: the codec writes every liveness entry
   // of every heartbeat through here.
   void little_endian(std::uint64_t value, int size) {
+    MESH_ASSERT(size > 0 && size <= 8);
     const std::size_t at = out_.size();
     out_.resize(at + static_cast<std::size_t>(size));
     for (int index = 0; index < size; index++) {
