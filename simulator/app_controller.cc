@@ -83,6 +83,8 @@ void AppController::restart(Now now) {
   for (auto& [key, app] : apps_) {
     stop_job(app);
     app.cached.reset();
+    app.decoded.reset();
+    app.decoded_from.reset();
     app.ready_at.reset();
     app.requeue_at.reset();
     app.failures = 0;
@@ -257,10 +259,22 @@ void AppController::on_object(std::shared_ptr<const nlohmann::json> object, Inst
   enqueue(app, now);
 }
 
+std::shared_ptr<const AppDecodeResult> AppController::decoded_of(AppState& app) {
+  MESH_ASSERT(app.cached != nullptr);
+  if (app.decoded == nullptr || app.decoded_from != app.cached) {
+    app.decoded = std::make_shared<const AppDecodeResult>(decode_app(*app.cached));
+    app.decoded_from = app.cached;
+  }
+  MESH_ASSERT(app.decoded_from == app.cached);
+  return app.decoded;
+}
+
 void AppController::on_object_deleted(const AppKey& key, Instant now) {
   const auto found = apps_.find(key);
   if (found == apps_.end()) return;
   found->second.cached.reset();
+  found->second.decoded.reset();
+  found->second.decoded_from.reset();
   found->second.checks = Checks{};  // an object created again under this name starts afresh
   enqueue(found->second, now);
 }
@@ -336,12 +350,12 @@ AppController::Outcome AppController::reconcile(const AppKey& key, Now now) {
   counters_.reconciles++;
   AppState& app = apps_.at(key);
   if (app.cached == nullptr) return Outcome::done;  // not found: stop
-  const AppDecodeResult decoded = decode_app(*app.cached);
-  if (!decoded.ok()) {
+  const std::shared_ptr<const AppDecodeResult> decoded = decoded_of(app);
+  if (!decoded->ok()) {
     counters_.decode_failures++;
     return Outcome::done;
   }
-  const AppObject& object = decoded.value();
+  const AppObject& object = decoded->value();
   if (object.status.ownership.owner.empty()) return reconcile_claim(key, object, now);
   // The usual kubebuilder order: an object being deleted never gets the finalizer added.
   if (object.deleting) return reconcile_deletion(key, app, object);
@@ -477,14 +491,15 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
     AppState& app = found->second;
     // A borrow: nothing below refreshes the cache before the write is sent.
     const Json& current = *app.cached;
-    const AppDecodeResult decoded = decode_app(current);
-    if (!decoded.ok()) {
+    const std::shared_ptr<const AppDecodeResult> decoded = decoded_of(app);
+    if (!decoded->ok()) {
       counters_.decode_failures++;
-      return fail(WriteError::undecodable, decoded.error().message);
+      return fail(WriteError::undecodable, decoded->error().message);
     }
-    AppStatus status = decoded->status;
+    const AppObject& object = decoded->value();
+    AppStatus status = object.status;
     if (!mutate(status)) return false;
-    bump_zone_version(status, options_.zone, parse_resource_version(decoded->resource_version));
+    bump_zone_version(status, options_.zone, parse_resource_version(object.resource_version));
     // The cached object but its status, which is replaced (not copied only to be dropped).
     MESH_ASSERT(current.is_object());  // decode_app() accepted it
     Json body = Json::object();
@@ -495,7 +510,7 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
     const auto written = api_.update_status(object_key, body, write_options_);
     if (written.ok()) {
       counters_.status_writes++;
-      check_own_write(key, app, decoded.value(), status, written.value(), now.monotonic);
+      check_own_write(key, app, object, status, written.value(), now.monotonic);
       return true;
     }
     if (written.error().reason != kube_sim::StatusReason::conflict) {

@@ -168,6 +168,10 @@ class AppController {
     // The informer's copy: the API server's stored version itself, shared and never modified
     // (a copy per watch event was 4 % of a 5-zone world); null once deleted.
     std::shared_ptr<const nlohmann::json> cached;
+    // decode_app(*decoded_from), kept while decoded_from is still the cached version: a
+    // reconcile and the status write it makes decode the same version (see decoded_of).
+    std::shared_ptr<const AppDecodeResult> decoded;
+    std::shared_ptr<const nlohmann::json> decoded_from;
     std::optional<Instant> ready_at;       // in the workqueue since then
     std::optional<Instant> requeue_at;     // a rate-limited requeue waiting
     std::uint32_t failures = 0;            // the rate limiter's count for this key
@@ -196,6 +200,8 @@ class AppController {
   void informer_failed(Instant now);
   void on_object(std::shared_ptr<const nlohmann::json> object, Instant now);
   void on_object_deleted(const AppKey& key, Instant now);
+  // The decoded cached version; shared, so it outlives a refresh that replaces the cache.
+  std::shared_ptr<const AppDecodeResult> decoded_of(AppState& app);
   void enqueue(AppState& app, Instant now);
 
   // Work loop and reconciles (app_controller.cc).
