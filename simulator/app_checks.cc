@@ -70,26 +70,26 @@ void AppController::observe(const AppKey& key, AppState& app, const nlohmann::js
     if (zone == options_.zone && own == nullptr) own = &entry;
     const std::optional<std::int64_t> version = entry_version(entry);
     if (!version.has_value()) continue;
-    std::string content = engine::canonical(entry);
     auto seen = checks.zones_seen.find(zone);
     if (seen == checks.zones_seen.end()) {
       if (checks.zones_seen.size() >= app_checked_zones_max) {
         counters_.checks_skipped++;
         continue;
       }
-      checks.zones_seen.emplace(zone, ZoneSeen{*version, std::move(content)});
+      checks.zones_seen.emplace(zone, ZoneSeen{*version, entry});
       continue;
     }
     if (*version < seen->second.version) {
       violation(key, now,
                 "zones[" + zone + "].version went back from " +
                     std::to_string(seen->second.version) + " to " + std::to_string(*version));
-    } else if (*version == seen->second.version && content != seen->second.content) {
+    } else if (*version == seen->second.version &&
+               !engine::same_canonical(entry, seen->second.content)) {
       violation(key, now,
                 "zones[" + zone + "] changed without a version bump (version " +
                     std::to_string(*version) + ")");
     }
-    seen->second = ZoneSeen{*version, std::move(content)};
+    seen->second = ZoneSeen{*version, entry};
   }
   observe_own_entry(key, checks, own, resource_version, now);
 }
@@ -97,14 +97,15 @@ void AppController::observe(const AppKey& key, AppState& app, const nlohmann::js
 void AppController::observe_own_entry(const AppKey& key, Checks& checks,
                                       const nlohmann::json* entry, std::int64_t resource_version,
                                       Instant now) {
-  const std::string content = entry == nullptr ? std::string() : engine::canonical(*entry);
+  const Json content = entry == nullptr ? Json() : *entry;
+  MESH_ASSERT(entry == nullptr || entry->is_object());  // null stands for "absent"
   if (!checks.own_entry.has_value()) {
     checks.own_entry = content;  // the baseline
     return;
   }
   // An event older than our last write shows a state that write replaced.
   if (resource_version < checks.own_write_resource_version) return;
-  if (content == *checks.own_entry) return;
+  if (engine::same_canonical(content, *checks.own_entry)) return;
   const char* what = entry == nullptr ? "dropped" : "changed";
   violation(key, now,
             "zones[" + options_.zone + "] " + what + " by another writer at resourceVersion " +
@@ -160,7 +161,7 @@ void AppController::check_own_write(const AppKey& key, AppState& app, const AppO
       }
     }
   }
-  checks.own_entry = stored == nullptr ? std::string() : engine::canonical(*stored);
+  checks.own_entry = stored == nullptr ? Json() : *stored;
   checks.own_write_resource_version =
       parse_resource_version(engine::string_at(written, {"metadata", "resourceVersion"}));
 }
