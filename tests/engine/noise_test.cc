@@ -506,6 +506,45 @@ TEST(NoiseAesGcm, NonceIsFourZeroBytesThenTheBigEndianCounter) {
   }
 }
 
+// CipherState assembles ChaCha20-Poly1305 itself for messages under 512 bytes (noise.cc): its
+// bytes must be libsodium's AEAD's at every size, on both sides of that threshold, and it
+// must open what the library seals and refuse any change to it.
+RC_GTEST_PROP(NoiseChaChaPoly, SealsAndOpensAsTheLibraryAeadDoesAtEverySize, ()) {
+  const auto size = *rc::gen::inRange<std::size_t>(0, 1100);
+  const Bytes plaintext = *rc::gen::container<Bytes>(size, rc::gen::arbitrary<std::uint8_t>());
+  const Bytes ad = *rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>());
+  const Key key = *rc::gen::arbitrary<Key>();
+  const auto counter = *rc::gen::inRange<std::uint64_t>(0, 1ULL << 62);
+  Bytes nonce(12, 0);
+  for (std::size_t index = 0; index < 8; index++) {
+    nonce[4 + index] = static_cast<std::uint8_t>(counter >> (8 * index));
+  }
+  Bytes theirs(size + tag_size);
+  unsigned long long sealed_size = 0;
+  RC_ASSERT(crypto_aead_chacha20poly1305_ietf_encrypt(theirs.data(), &sealed_size,
+                                                      plaintext.data(), size, ad.data(),
+                                                      ad.size(), nullptr, nonce.data(),
+                                                      key.data()) == 0);
+  CipherState sender(Cipher::chacha_poly);
+  sender.initialize_key(key);
+  sender.set_nonce(counter);
+  Bytes ours;
+  RC_ASSERT(sender.encrypt_with_ad(ad, plaintext, ours).ok());
+  RC_ASSERT(ours == theirs);
+  CipherState receiver(Cipher::chacha_poly);
+  receiver.initialize_key(key);
+  receiver.set_nonce(counter);
+  Bytes tampered = theirs;
+  const auto flipped = *rc::gen::inRange<std::size_t>(0, tampered.size());
+  tampered[flipped] ^= static_cast<std::uint8_t>(*rc::gen::inRange<int>(1, 256));
+  Bytes opened{0x5a};
+  RC_ASSERT(!receiver.decrypt_with_ad(ad, tampered, opened).ok());
+  RC_ASSERT(opened == Bytes{0x5a});  // untouched
+  RC_ASSERT(receiver.nonce() == counter);  // not consumed
+  RC_ASSERT(receiver.decrypt_with_ad(ad, theirs, opened).ok());
+  RC_ASSERT(Bytes(opened.begin() + 1, opened.end()) == plaintext);
+}
+
 TEST(NoiseAesGcm, ProtocolNameNamesTheCipherSoSuitesNeverInteroperate) {
   if (!cipher_available(Cipher::aes_gcm)) GTEST_SKIP() << "no AES-NI on this CPU";
   const Bytes prologue{'p'};
