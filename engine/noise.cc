@@ -214,38 +214,43 @@ const crypto_aead_aes256gcm_state* aes_gcm_state(const std::array<std::uint8_t, 
 }
 
 // ChaCha20-Poly1305 (RFC 8439 §2.8) assembled from libsodium's ChaCha20 and Poly1305, for
-// messages under small_message_size_end bytes. Written by hand because libsodium 1.0.18's
-// ChaCha20 makes its keystream in 256-byte runs with SIMD and every 64-byte block after the
-// last whole run, the Poly1305 key's block included, one at a time at about three times the
-// cost: its AEAD sealed 250 bytes in 1.0 us and 256 bytes in 0.56 us, and a heartbeat's
-// liveness message is about 250 bytes. Here the keystream, Poly1305 key first, always comes in
-// whole runs (250 bytes: 0.54 us). The bytes are the library AEAD's, checked against it by
-// tests/engine/noise_test.cc; messages of 512 bytes and more use the library's AEAD, which is
-// as fast there.
+// messages of at most small_message_size_max bytes. Written by hand because libsodium 1.0.18's
+// ChaCha20 makes its keystream in whole SIMD runs (256 bytes in its SSSE3 code, 512 in its AVX2
+// code) and every 64-byte block after the last whole run, the Poly1305 key's block included,
+// one at a time at about three times the cost: its AEAD sealed 250 bytes in 1.0 us and 256
+// bytes in 0.56 us, and a heartbeat's liveness message is about 250 bytes. Here the keystream,
+// Poly1305 key first, always comes in whole 256-byte runs (250 bytes: 0.54 us). The bytes are
+// the library AEAD's, checked against it by tests/engine/noise_test.cc; longer messages use the
+// library's AEAD, which is as fast there.
 constexpr std::size_t chacha_block_size = 64;
 constexpr std::size_t chacha_run_size = 256;
-constexpr std::size_t small_message_size_end = 512;
-using SmallKeystream =
-    std::array<std::uint8_t, (chacha_block_size + small_message_size_end + chacha_run_size - 1) /
-                                 chacha_run_size * chacha_run_size>;
+constexpr std::size_t small_message_size_max = 511;
+constexpr std::size_t small_keystream_size_max =
+    (chacha_block_size + small_message_size_max + chacha_run_size - 1) / chacha_run_size *
+    chacha_run_size;
+using SmallKeystream = std::array<std::uint8_t, small_keystream_size_max>;
+static_assert(small_keystream_size_max >= chacha_block_size + small_message_size_max);
+static_assert(small_keystream_size_max % chacha_run_size == 0);
 
 bool is_small_chacha_message(Cipher cipher, std::size_t message_size) {
-  return cipher == Cipher::chacha_poly && message_size < small_message_size_end;
+  return cipher == Cipher::chacha_poly && message_size <= small_message_size_max;
 }
 
 // Block 0 of the keystream keys Poly1305; the message is xored from block 1 on.
 std::size_t small_keystream_size(std::size_t message_size) {
-  MESH_ASSERT(message_size < small_message_size_end);
+  MESH_ASSERT(message_size <= small_message_size_max);
   const std::size_t size = (chacha_block_size + message_size + chacha_run_size - 1) /
                            chacha_run_size * chacha_run_size;
-  MESH_ASSERT(size <= SmallKeystream().size());
+  MESH_ASSERT(size >= chacha_block_size + message_size);
+  MESH_ASSERT(size <= small_keystream_size_max);
   return size;
 }
 
 // RFC 8439 §2.8: Poly1305 over the AD, the ciphertext (each zero-padded to 16 bytes) and both
 // lengths as little-endian 64-bit numbers.
-void poly1305_tag(const std::uint8_t* poly_key, ByteView ad, ByteView ciphertext,
-                  std::uint8_t* tag) {
+void poly1305_tag(std::span<const std::uint8_t, crypto_onetimeauth_poly1305_KEYBYTES> poly_key,
+                  ByteView ad, ByteView ciphertext, std::span<std::uint8_t, tag_size> tag) {
+  static_assert(crypto_onetimeauth_poly1305_BYTES == tag_size);
   static constexpr std::array<std::uint8_t, 16> zeros{};
   std::array<std::uint8_t, 16> lengths{};
   for (std::size_t index = 0; index < 8; index++) {
@@ -253,45 +258,62 @@ void poly1305_tag(const std::uint8_t* poly_key, ByteView ad, ByteView ciphertext
     lengths[8 + index] = static_cast<std::uint8_t>(std::uint64_t{ciphertext.size()} >> (8 * index));
   }
   crypto_onetimeauth_poly1305_state state;
-  crypto_onetimeauth_poly1305_init(&state, poly_key);
-  crypto_onetimeauth_poly1305_update(&state, ad.data(), ad.size());
-  crypto_onetimeauth_poly1305_update(&state, zeros.data(), (16 - ad.size() % 16) % 16);
-  crypto_onetimeauth_poly1305_update(&state, ciphertext.data(), ciphertext.size());
-  crypto_onetimeauth_poly1305_update(&state, zeros.data(), (16 - ciphertext.size() % 16) % 16);
-  crypto_onetimeauth_poly1305_update(&state, lengths.data(), lengths.size());
-  crypto_onetimeauth_poly1305_final(&state, tag);
+  int rc = crypto_onetimeauth_poly1305_init(&state, poly_key.data());
+  rc |= crypto_onetimeauth_poly1305_update(&state, ad.data(), ad.size());
+  rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(), (16 - ad.size() % 16) % 16);
+  rc |= crypto_onetimeauth_poly1305_update(&state, ciphertext.data(), ciphertext.size());
+  rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(),
+                                           (16 - ciphertext.size() % 16) % 16);
+  rc |= crypto_onetimeauth_poly1305_update(&state, lengths.data(), lengths.size());
+  rc |= crypto_onetimeauth_poly1305_final(&state, tag.data());
   sodium_memzero(&state, sizeof(state));
+  MESH_ASSERT(rc == 0);
 }
 
-// Seals `plaintext` into `out` (plaintext size plus the tag).
+// The keystream for a message of `message_size` bytes; the caller wipes it.
+std::size_t small_keystream(const Key& key, const Nonce& nonce, std::size_t message_size,
+                            SmallKeystream& keystream) {
+  const std::size_t size = small_keystream_size(message_size);
+  const int rc = crypto_stream_chacha20_ietf(keystream.data(), size, nonce.data(), key.data());
+  MESH_ASSERT(rc == 0);
+  return size;
+}
+
+// Seals `plaintext` into `out`: the ciphertext, then the tag.
 void small_chacha_seal(const Key& key, const Nonce& nonce, ByteView ad, ByteView plaintext,
-                       std::uint8_t* out) {
+                       std::span<std::uint8_t> out) {
+  MESH_ASSERT(out.size() == plaintext.size() + tag_size);
   SmallKeystream keystream;
-  const std::size_t keystream_size = small_keystream_size(plaintext.size());
-  crypto_stream_chacha20_ietf(keystream.data(), keystream_size, nonce.data(), key.data());
+  const std::size_t keystream_size = small_keystream(key, nonce, plaintext.size(), keystream);
+  MESH_ASSERT(chacha_block_size + plaintext.size() <= keystream_size);
   for (std::size_t index = 0; index < plaintext.size(); index++) {
     out[index] = plaintext[index] ^ keystream[chacha_block_size + index];
   }
-  poly1305_tag(keystream.data(), ad, ByteView(out, plaintext.size()), out + plaintext.size());
+  poly1305_tag(std::span(keystream).first<crypto_onetimeauth_poly1305_KEYBYTES>(), ad,
+               out.first(plaintext.size()), out.last<tag_size>());
   sodium_memzero(keystream.data(), keystream_size);
 }
 
 // Opens `ciphertext` (with its tag) into `out`; false, with `out` untouched, on a bad tag.
 bool small_chacha_open(const Key& key, const Nonce& nonce, ByteView ad, ByteView ciphertext,
-                       std::uint8_t* out) {
+                       std::span<std::uint8_t> out) {
   MESH_ASSERT(ciphertext.size() >= tag_size);
   const ByteView sealed = ciphertext.first(ciphertext.size() - tag_size);
+  MESH_ASSERT(out.size() == sealed.size());
   SmallKeystream keystream;
-  const std::size_t keystream_size = small_keystream_size(sealed.size());
-  crypto_stream_chacha20_ietf(keystream.data(), keystream_size, nonce.data(), key.data());
+  const std::size_t keystream_size = small_keystream(key, nonce, sealed.size(), keystream);
+  MESH_ASSERT(chacha_block_size + sealed.size() <= keystream_size);
+  // A tag computed for a forgery would be a valid tag for that forgery: wiped with the rest.
   std::array<std::uint8_t, tag_size> expected{};
-  poly1305_tag(keystream.data(), ad, sealed, expected.data());
-  const bool authentic = crypto_verify_16(expected.data(), sealed.data() + sealed.size()) == 0;
+  poly1305_tag(std::span(keystream).first<crypto_onetimeauth_poly1305_KEYBYTES>(), ad, sealed,
+               expected);
+  const bool authentic = crypto_verify_16(expected.data(), ciphertext.last<tag_size>().data()) == 0;
   if (authentic) {
     for (std::size_t index = 0; index < sealed.size(); index++) {
       out[index] = sealed[index] ^ keystream[chacha_block_size + index];
     }
   }
+  sodium_memzero(expected.data(), expected.size());
   sodium_memzero(keystream.data(), keystream_size);
   return authentic;
 }
@@ -440,7 +462,7 @@ Result<void, NoiseFailure> CipherState::encrypt_with_ad(ByteView ad, ByteView pl
   out.resize(out_size + plaintext.size() + tag_size);
   const Nonce nonce = cipher_nonce(cipher_, nonce_);
   if (is_small_chacha_message(cipher_, plaintext.size())) {
-    small_chacha_seal(key_->bytes, nonce, ad, plaintext, out.data() + out_size);
+    small_chacha_seal(key_->bytes, nonce, ad, plaintext, std::span(out).subspan(out_size));
     nonce_++;
     return {};
   }
@@ -482,7 +504,7 @@ Result<void, NoiseFailure> CipherState::decrypt_with_ad(ByteView ad, ByteView ci
   unsigned long long plaintext_size = 0;
   int rc = -1;
   if (is_small_chacha_message(cipher_, ciphertext.size() - tag_size)) {
-    if (small_chacha_open(key_->bytes, nonce, ad, ciphertext, out.data() + out_size)) {
+    if (small_chacha_open(key_->bytes, nonce, ad, ciphertext, std::span(out).subspan(out_size))) {
       rc = 0;
       plaintext_size = ciphertext.size() - tag_size;
     }

@@ -506,25 +506,78 @@ TEST(NoiseAesGcm, NonceIsFourZeroBytesThenTheBigEndianCounter) {
   }
 }
 
-// CipherState assembles ChaCha20-Poly1305 itself for messages under 512 bytes (noise.cc): its
+// CipherState assembles ChaCha20-Poly1305 itself for messages up to 511 bytes (noise.cc): its
 // bytes must be libsodium's AEAD's at every size, on both sides of that threshold, and it
 // must open what the library seals and refuse any change to it.
-RC_GTEST_PROP(NoiseChaChaPoly, SealsAndOpensAsTheLibraryAeadDoesAtEverySize, ()) {
+Bytes library_chacha_seal(const Key& key, std::uint64_t counter, const Bytes& ad,
+                          const Bytes& plaintext) {
+  Bytes nonce(12, 0);  // Noise §12.3: 32 zero bits, then the little-endian counter
+  for (std::size_t index = 0; index < 8; index++) {
+    nonce[4 + index] = static_cast<std::uint8_t>(counter >> (8 * index));
+  }
+  Bytes sealed(plaintext.size() + tag_size);
+  unsigned long long sealed_size = 0;
+  const int rc = crypto_aead_chacha20poly1305_ietf_encrypt(
+      sealed.data(), &sealed_size, plaintext.data(), plaintext.size(), ad.data(), ad.size(),
+      nullptr, nonce.data(), key.data());
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(sealed_size, sealed.size());
+  return sealed;
+}
+
+TEST(NoiseChaChaPoly, SealsAsTheLibraryAeadAtEverySizeUpTo1100) {
+  Key key{};
+  key.fill(0x3c);
+  for (const std::size_t ad_size : {0U, 1U, 15U, 16U, 17U}) {
+    const Bytes ad(ad_size, 0xad);
+    for (std::size_t size = 0; size <= 1100; size++) {
+      Bytes plaintext(size);
+      for (std::size_t index = 0; index < size; index++) {
+        plaintext[index] = static_cast<std::uint8_t>(index * 7 + size);
+      }
+      const std::uint64_t counter = size * 1'000'003;
+      CipherState sender(Cipher::chacha_poly);
+      sender.initialize_key(key);
+      sender.set_nonce(counter);
+      Bytes ours;
+      ASSERT_TRUE(sender.encrypt_with_ad(ad, plaintext, ours).ok());
+      ASSERT_EQ(ours, library_chacha_seal(key, counter, ad, plaintext))
+          << size << " bytes, " << ad_size << " bytes of AD";
+      ASSERT_EQ(sender.nonce(), counter + 1);
+      // The first and last byte of the ciphertext and of the tag, and the AD: each refused.
+      for (const std::size_t at : {std::size_t{0}, size - 1, size, size + tag_size - 1}) {
+        if (at >= ours.size()) continue;
+        Bytes tampered = ours;
+        tampered[at] ^= 0x01;
+        CipherState receiver(Cipher::chacha_poly);
+        receiver.initialize_key(key);
+        receiver.set_nonce(counter);
+        Bytes opened;
+        ASSERT_FALSE(receiver.decrypt_with_ad(ad, tampered, opened).ok()) << size << " @" << at;
+        ASSERT_TRUE(opened.empty());
+        ASSERT_EQ(receiver.nonce(), counter);
+      }
+      CipherState receiver(Cipher::chacha_poly);
+      receiver.initialize_key(key);
+      receiver.set_nonce(counter);
+      Bytes opened;
+      const Bytes other_ad(ad_size + 1, 0xad);
+      ASSERT_FALSE(receiver.decrypt_with_ad(other_ad, ours, opened).ok()) << size;
+      ASSERT_TRUE(receiver.decrypt_with_ad(ad, ours, opened).ok()) << size;
+      ASSERT_EQ(opened, plaintext);
+      ASSERT_EQ(receiver.nonce(), counter + 1);
+    }
+  }
+}
+
+RC_GTEST_PROP(NoiseChaChaPoly, SealsAndOpensAsTheLibraryAeadDoes, ()) {
   const auto size = *rc::gen::inRange<std::size_t>(0, 1100);
   const Bytes plaintext = *rc::gen::container<Bytes>(size, rc::gen::arbitrary<std::uint8_t>());
   const Bytes ad = *rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>());
   const Key key = *rc::gen::arbitrary<Key>();
-  const auto counter = *rc::gen::inRange<std::uint64_t>(0, 1ULL << 62);
-  Bytes nonce(12, 0);
-  for (std::size_t index = 0; index < 8; index++) {
-    nonce[4 + index] = static_cast<std::uint8_t>(counter >> (8 * index));
-  }
-  Bytes theirs(size + tag_size);
-  unsigned long long sealed_size = 0;
-  RC_ASSERT(crypto_aead_chacha20poly1305_ietf_encrypt(theirs.data(), &sealed_size,
-                                                      plaintext.data(), size, ad.data(),
-                                                      ad.size(), nullptr, nonce.data(),
-                                                      key.data()) == 0);
+  // Any counter but the reserved 2^64-1.
+  const auto counter = *rc::gen::inRange<std::uint64_t>(0, ~std::uint64_t{0});
+  const Bytes theirs = library_chacha_seal(key, counter, ad, plaintext);
   CipherState sender(Cipher::chacha_poly);
   sender.initialize_key(key);
   sender.set_nonce(counter);
@@ -543,6 +596,8 @@ RC_GTEST_PROP(NoiseChaChaPoly, SealsAndOpensAsTheLibraryAeadDoesAtEverySize, ())
   RC_ASSERT(receiver.nonce() == counter);  // not consumed
   RC_ASSERT(receiver.decrypt_with_ad(ad, theirs, opened).ok());
   RC_ASSERT(Bytes(opened.begin() + 1, opened.end()) == plaintext);
+  RC_ASSERT(receiver.nonce() == counter + 1);
+  RC_ASSERT(sender.nonce() == counter + 1);
 }
 
 TEST(NoiseAesGcm, ProtocolNameNamesTheCipherSoSuitesNeverInteroperate) {
