@@ -27,6 +27,14 @@ inline std::string_view as_text(ByteView bytes) {
   return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
+// The 64-bit word at `index` of `bytes`, loaded without alignment requirements.
+template <std::size_t size>
+std::uint64_t word_at(const std::array<std::uint8_t, size>& bytes, std::size_t index) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, bytes.data() + index, sizeof(word));
+  return word;
+}
+
 // The lexicographic order of two byte arrays, as memcmp and a defaulted <=> give it, computed
 // on big-endian 64-bit words instead of through a memcmp call. Keys and digests order the
 // engine's maps and are compared in every lookup; the calls were 6 % of an idle mesh's CPU.
@@ -35,10 +43,8 @@ std::strong_ordering compare_bytes(const std::array<std::uint8_t, size>& left,
                                    const std::array<std::uint8_t, size>& right) {
   static_assert(size % 8 == 0, "whole words only");
   for (std::size_t index = 0; index < size; index += 8) {
-    std::uint64_t left_word = 0;
-    std::uint64_t right_word = 0;
-    std::memcpy(&left_word, left.data() + index, sizeof(left_word));
-    std::memcpy(&right_word, right.data() + index, sizeof(right_word));
+    std::uint64_t left_word = word_at(left, index);
+    std::uint64_t right_word = word_at(right, index);
     if constexpr (std::endian::native == std::endian::little) {
       left_word = __builtin_bswap64(left_word);
       right_word = __builtin_bswap64(right_word);
@@ -56,11 +62,7 @@ bool equal_bytes(const std::array<std::uint8_t, size>& left,
   static_assert(size % 8 == 0, "whole words only");
   std::uint64_t difference = 0;
   for (std::size_t index = 0; index < size; index += 8) {
-    std::uint64_t left_word = 0;
-    std::uint64_t right_word = 0;
-    std::memcpy(&left_word, left.data() + index, sizeof(left_word));
-    std::memcpy(&right_word, right.data() + index, sizeof(right_word));
-    difference |= left_word ^ right_word;
+    difference |= word_at(left, index) ^ word_at(right, index);
   }
   return difference == 0;
 }

@@ -134,7 +134,9 @@ void Session::process_preamble() {
                                                   std::to_string(protocol_version));
     return;
   }
-  if (network.value() == preamble_digest(network_digest_, other_cipher(cipher_)).bytes) {
+  // The other cipher's digest is derived only for a preamble that is not ours.
+  if (network.value() != preamble_digest_.bytes &&
+      network.value() == preamble_digest(network_digest_, other_cipher(cipher_)).bytes) {
     fail_with(SessionError::cipher_mismatch,
               "cipher mismatch: the peer uses Noise cipher " +
                   std::string(noise::cipher_name(other_cipher(cipher_))) + ", we use " +
