@@ -14,6 +14,7 @@
 
 #include "config/log_filter.h"
 #include "engine/identity.h"
+#include "engine/limits.h"
 
 extern char** environ;
 
@@ -367,7 +368,7 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
   MESH_TRY_VOID(expect_map(node, "mesh"));
   warn_unknown_keys(node, "mesh",
                     {"zone", "bootstrap", "snapshot", "tombstone", "peer_timeout", "resource",
-                     "resources", "meshpeer_namespace", "cipher"});
+                     "resources", "meshpeer_namespace", "cipher", "status_write_delay_ms"});
   if (node["zone"]) {
     MESH_TRY(mesh.zone, read_string(node["zone"], "mesh.zone"));
   }
@@ -390,6 +391,11 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
                    "aesgcm needs a CPU with AES-NI and PCLMUL, which this one lacks");
     }
     mesh.cipher = *cipher;
+  }
+  if (node["status_write_delay_ms"]) {
+    MESH_TRY(mesh.status_write_delay_ms,
+             read_int(node["status_write_delay_ms"], "mesh.status_write_delay_ms", 0,
+                      engine::status_write_delay_ms_max));
   }
   MESH_TRY_VOID(decode_mesh_intervals(node, mesh));
   std::vector<ResourceConfig> resources;
@@ -525,6 +531,7 @@ const std::vector<std::string>& overridable_keys() {
       "mesh.bootstrap",
       "mesh.meshpeer_namespace",
       "mesh.cipher",
+      "mesh.status_write_delay_ms",
       "mesh.snapshot.snapshot_interval_seconds",
       "mesh.snapshot.snapshot_max_log",
       "mesh.tombstone.tombstone_retention_interval_seconds",

@@ -76,6 +76,8 @@ struct MeshConfig {
   std::string meshpeer_namespace;  // "" = the controller's own namespace
   // The Noise cipher of the mesh (engine::Config::cipher); equal on every zone of a network.
   engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
+  // engine::Config::status_write_delay: how long a status write gathers other zones' entries.
+  std::int64_t status_write_delay_ms = 20;
 };
 
 struct ControllerConfig {

@@ -71,6 +71,11 @@ Result<void, ConfigFailure> Config::validate() const {
     }
   }
   if (tombstone_retention <= Duration::zero()) return invalid("tombstone_retention: must be > 0");
+  if (status_write_delay < Duration::zero() ||
+      status_write_delay > Duration::from_ms(status_write_delay_ms_max)) {
+    return invalid("status_write_delay: must be 0 to " +
+                   std::to_string(status_write_delay_ms_max) + " ms");
+  }
   if (write_meshpeers && meshpeer_namespace.empty()) {
     return invalid("meshpeer_namespace: must be set when writing MeshPeers");
   }

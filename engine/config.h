@@ -89,6 +89,9 @@ struct Config {
   // --- replication (engine/replication.h) ---
   std::vector<ResourceKind> resources;
   Duration tombstone_retention = Duration::from_seconds(600);
+  // How long a status write waits to gather other zones' entries into one write (see
+  // ReplicationOptions::status_write_delay); at most status_write_delay_ms_max.
+  Duration status_write_delay = Duration::from_ms(20);
   // Write a MeshPeer object (and an Event per state change) for every peer, in this namespace.
   bool write_meshpeers = true;
   std::string meshpeer_namespace = "default";

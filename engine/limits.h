@@ -69,4 +69,9 @@ inline constexpr std::size_t zone_size_max = 63;       // a DNS label
 // Connections (any state) at once; inbound connections beyond this are refused at accept.
 inline constexpr std::size_t connections_max = 1024;
 
+// --- replication ---
+// The longest a status write may wait to gather other zones' entries (Config::
+// status_write_delay): past a second, the delay is the convergence time, not a batching aid.
+inline constexpr std::int64_t status_write_delay_ms_max = 1'000;
+
 }  // namespace mesh::engine

@@ -34,6 +34,7 @@ Node::Node(const Config& config, const Identity& identity)
       replication_(ReplicationOptions{.zone = config.zone,
                                       .resources = config.resources,
                                       .tombstone_retention = config.tombstone_retention,
+                                      .status_write_delay = config.status_write_delay,
                                       .test_break_merge_rule = config.test_break_merge_rule,
                                       .own_key = identity.public_key(),
                                       .incarnation = config.incarnation}),

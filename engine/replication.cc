@@ -901,12 +901,12 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
                                   desired->content, desired->generation, desired->owner_zone));
     return;
   }
-  (void)reconcile_existing(entry, *desired);
+  (void)reconcile_existing(now, entry, *desired);
 }
 
 // Brings an existing local object to the replicated state: first the main resource, then the
 // status. Returns true when a request was made.
-bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desired) {
+bool Replication::reconcile_existing(Now now, Entry& entry, const ReplicatedObject& desired) {
   const Strategy& s = strategy(entry);
   const Json& local = *entry.local;
   if (declared_generation(local) > desired.generation) return false;  // newer, not merged yet
@@ -935,7 +935,18 @@ bool Replication::reconcile_existing(Entry& entry, const ReplicatedObject& desir
   if (!status) return false;
   const auto local_status = s.status_body(kind, entry.namespace_name, entry.name, local_content,
                                           std::move(local_zones));
-  if (local_status && same_canonical(*status, *local_status)) return false;
+  if (local_status && same_canonical(*status, *local_status)) {
+    entry.status_differs_since.reset();
+    return false;
+  }
+  if (!entry.status_differs_since) entry.status_differs_since = now.monotonic;
+  const Instant write_at = *entry.status_differs_since + options_.status_write_delay;
+  if (now.monotonic < write_at) {
+    mark_changed(entry);  // look again when the delay ends
+    entry.retry_at = write_at;
+    return false;
+  }
+  entry.status_differs_since.reset();
   // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
   // other managers own, so it could never remove a stale placement or zone entry. The
   // resourceVersion makes it safe against the local controller writing at the same time.

@@ -51,6 +51,11 @@ struct ReplicationOptions {
   std::uint32_t conflict_retries_max = 10;
   Duration retry_backoff_min = Duration::from_ms(500);
   Duration retry_backoff_max = Duration::from_seconds(30);
+  // A status write waits this long after the difference it repairs was first seen, so a burst
+  // of other zones' entries (one per zone, arriving over a network latency) becomes one write.
+  // Measured from the first difference, not the last change: a steady stream of changes
+  // cannot postpone the write for longer. Zero writes at once.
+  Duration status_write_delay = Duration::zero();
   bool test_break_merge_rule = false;  // see Config::test_break_merge_rule
   PublicKey own_key;                   // our identity: which candidates are ours
   std::uint64_t incarnation = 0;       // our log's incarnation at start
@@ -177,6 +182,9 @@ class Replication {
     // The incarnation in which carry_own_parts_forward last said our parts again.
     std::uint64_t carried_in = 0;
     std::optional<RequestId> inflight;
+    // Since when the local status has differed from the replicated one (see
+    // ReplicationOptions::status_write_delay); reset by every status write.
+    std::optional<Instant> status_differs_since;
     std::uint32_t conflicts = 0;
     Duration backoff;
     Instant retry_at;
@@ -235,7 +243,7 @@ class Replication {
   void end_wait(Entry& entry, std::optional<Instant>& since);
   bool stale_replica_due(Now now, Entry& entry);
   void reconcile_entry(Now now, Entry& entry);
-  bool reconcile_existing(Entry& entry, const ReplicatedObject& desired);
+  bool reconcile_existing(Now now, Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);
   void update_local(Entry& entry, Json object);
   // Drops the local object unless it is newer than `deleted_rv`; remembers that version.

@@ -48,6 +48,8 @@ struct EngineSpec {
   Duration resync_interval = Duration::from_seconds(30);
   Duration dial_backoff_max = Duration::from_seconds(5);
   Duration tombstone_retention = Duration::from_seconds(600);
+  // engine::Config::status_write_delay; the regression files recorded before it existed pin 0.
+  Duration status_write_delay = Duration::from_ms(20);
   std::size_t connections_target = 8;
   std::size_t snapshot_max_log = 64;
   Duration snapshot_interval = Duration::from_seconds(60);

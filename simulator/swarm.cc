@@ -150,6 +150,11 @@ Scenario generate_scenario(std::uint64_t seed, const SwarmOptions& options) {
   if (prng.chance(1, 2)) builder.kube_faults();
   if (prng.chance(1, 3)) builder.flaps();
   if (prng.chance(1, 3)) builder.add(Action{.at = builder.when(), .kind = ActionKind::reset});
+  // Drawn last, so the seeds' earlier choices stay what they were. A quarter of the seeds write
+  // status at once (the interleavings of every regression file); the rest gather for up to
+  // 200 ms, longer than most of these links' latencies.
+  scenario.engine.status_write_delay =
+      prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
   std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   scenario.checks.converge_within = Duration::from_seconds(60);

@@ -216,6 +216,19 @@ TEST(Config, MeshCipherDefaultsToChaChaPolyAndRefusesUnknownNames) {
   EXPECT_EQ(aes.value().config.mesh.cipher, engine::noise::Cipher::aes_gcm);
 }
 
+TEST(Config, StatusWriteDelayDefaultsTo20MsAndIsBounded) {
+  const auto loaded = parse("mesh:\n  zone: zone1\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().config.mesh.status_write_delay_ms, 20);
+  const auto zero = parse("mesh:\n  zone: zone1\n  status_write_delay_ms: 0\n");
+  ASSERT_TRUE(zero.ok()) << zero.error().message;
+  EXPECT_EQ(zero.value().config.mesh.status_write_delay_ms, 0);
+  expect_error("mesh:\n  zone: a\n  status_write_delay_ms: 1001\n", ConfigError::bad_value,
+               "test.yaml:3: mesh.status_write_delay_ms: must be between 0 and 1000");
+  expect_error("mesh:\n  zone: a\n  status_write_delay_ms: -1\n", ConfigError::bad_value,
+               "test.yaml:3: mesh.status_write_delay_ms: must be between 0 and 1000");
+}
+
 TEST(Config, BadNodesNameTheEntry) {
   expect_error("mesh: {zone: a}\nnodes:\n  - public_key: abc\n    endpoints: []\n",
                ConfigError::bad_value, "test.yaml:3: nodes[0].public_key: public key: expected 64");

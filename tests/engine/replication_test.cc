@@ -715,6 +715,58 @@ TEST_F(Three, NothingIsWrittenForAKindBeforeItIsListed) {
   EXPECT_TRUE(published_delete);
 }
 
+// Ours (the seed writes every remote entry as it comes): other zones' entries that arrive
+// within status_write_delay of the first become one status write, made when the delay since
+// the first difference ends, however many more arrive meanwhile.
+TEST(ReplicationStatusDelay, EntriesArrivingWithinTheDelayBecomeOneWriteAtItsEnd) {
+  ZoneWorld world{{any_application}};
+  world.set_status_write_delay(Duration::from_ms(20));
+  for (const char* zone : {"zone1", "zone2", "zone3", "zone4"}) world.add_zone(zone);
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2", "zone3", "zone4"}));
+  world.sync_all();
+  world.advance(Duration::from_ms(20));
+  for (std::size_t zone = 0; zone < 4; zone++) world.settle(zone);  // replicas' first status
+  ASSERT_NE(local(world, 3), nullptr);
+  ASSERT_EQ(owner_of(*local(world, 3)), "zone1") << "the first status write ended its delay";
+  const std::uint64_t requests_before = world.zone(0).replication->stats().requests;
+  const std::size_t pooled = world.pool().size();
+  world.put(1, with_zone_entry(*local(world, 1), "zone2", 1));
+  world.put(2, with_zone_entry(*local(world, 2), "zone3", 1));
+  ASSERT_EQ(world.pool().size(), pooled + 2);
+  world.deliver(world.pool()[pooled], 0);  // the first difference: the delay starts here
+  world.advance(Duration::from_ms(15));
+  world.deliver(world.pool()[pooled + 1], 0);  // a second entry does not restart it
+  world.advance(Duration::from_ms(4));
+  world.settle(0);
+  EXPECT_EQ(world.zone(0).replication->stats().requests, requests_before) << "19 ms: waiting";
+  EXPECT_EQ(entries(*local(world, 0)).count("zone2"), 0u);
+  const auto deadline = world.zone(0).replication->next_deadline();
+  ASSERT_TRUE(deadline.has_value());
+  EXPECT_EQ(*deadline, world.now().monotonic + Duration::from_ms(1)) << "wakes when it ends";
+  world.advance(Duration::from_ms(1));
+  world.settle(0);
+  EXPECT_EQ(world.zone(0).replication->stats().requests, requests_before + 1) << "one write";
+  const auto found = entries(*local(world, 0));
+  EXPECT_EQ(found.count("zone2"), 1u);
+  EXPECT_EQ(found.count("zone3"), 1u);
+}
+
+// The delay is for status only: an owner's spec change is written by the replicas at once.
+TEST(ReplicationStatusDelay, AMainResourceChangeIsNotDelayed) {
+  ZoneWorld world{{any_application}};
+  world.set_status_write_delay(Duration::from_ms(20));
+  world.add_zone("zone1");
+  world.add_zone("zone2");
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.sync_all();
+  world.advance(Duration::from_ms(20));
+  world.settle(1);
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}, "2.0"));
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  EXPECT_EQ((*local(world, 1))["spec"]["source"]["helm"]["version"], "2.0");
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");

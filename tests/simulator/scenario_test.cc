@@ -162,6 +162,22 @@ TEST(Scenario, EngineCipherIsReadWrittenAndCheckedWithItsLine) {
   EXPECT_EQ(again.value().engine.cipher, engine::noise::Cipher::aes_gcm);
 }
 
+TEST(Scenario, EngineStatusWriteDelayIsReadWrittenAndBounded) {
+  const auto defaulted = parse_scenario("zones: 2\n", "s.yaml");
+  ASSERT_TRUE(defaulted.ok()) << defaulted.error().message;
+  EXPECT_EQ(defaulted.value().engine.status_write_delay, Duration::from_ms(20));
+  const auto zero = parse_scenario("zones: 2\nengine: {status_write_delay: 0s}\n", "s.yaml");
+  ASSERT_TRUE(zero.ok()) << zero.error().message;
+  EXPECT_EQ(zero.value().engine.status_write_delay, Duration::zero());
+  const auto again = parse_scenario(to_yaml(zero.value()), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().engine.status_write_delay, Duration::zero()) << "written back as 0";
+  const auto bad = parse_scenario("zones: 2\nengine:\n  status_write_delay: 2s\n", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "s.yaml:3: engine: status_write_delay: must be 0 to 1000 ms");
+}
+
 TEST(Scenario, EveryShippedScenarioParses) {
   const std::filesystem::path directory = std::filesystem::path(MESH_SOURCE_DIR) / "scenarios";
   std::size_t count = 0;

@@ -138,7 +138,9 @@ class ZoneWorld {
              .incarnation = 100,
              .store = engine::LogStore(),
              .replication = std::make_unique<engine::Replication>(
-                 engine::ReplicationOptions{.zone = name, .resources = resources_}),
+                 engine::ReplicationOptions{.zone = name,
+                                            .resources = resources_,
+                                            .status_write_delay = status_write_delay_}),
              .kube = FakeKube()}));
     // Every kind starts listed and empty.
     for (std::size_t kind = 0; kind < resources_.size(); kind++) {
@@ -161,6 +163,7 @@ class ZoneWorld {
     z.replication = std::make_unique<engine::Replication>(
         engine::ReplicationOptions{.zone = z.name,
                                    .resources = resources_,
+                                   .status_write_delay = status_write_delay_,
                                    .own_key = z.identity.public_key(),
                                    .incarnation = z.incarnation});
     for (const engine::Operation& op : restored) {
@@ -178,6 +181,9 @@ class ZoneWorld {
     }
     settle(index);
   }
+
+  // Zones added (or restarted) after this wait `delay` before a status write (zero: at once).
+  void set_status_write_delay(Duration delay) { status_write_delay_ = delay; }
 
   Zone& zone(std::size_t index) { return *zones_.at(index); }
   std::size_t size() const { return zones_.size(); }
@@ -320,6 +326,7 @@ class ZoneWorld {
   std::vector<std::unique_ptr<Zone>> zones_;
   std::vector<engine::Operation> pool_;
   std::int64_t time_ns_ = 1'000'000'000;
+  Duration status_write_delay_ = Duration::zero();
 };
 
 }  // namespace mesh::test
