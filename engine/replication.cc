@@ -911,31 +911,18 @@ bool Replication::reconcile_existing(Now now, Entry& entry, const ReplicatedObje
   const Json& local = *entry.local;
   if (declared_generation(local) > desired.generation) return false;  // newer, not merged yet
   const ResourceKind& kind = options_.resources[entry.kind];
-  Json main = s.main_body(kind, entry.namespace_name, entry.name, desired.content,
-                          desired.generation, desired.owner_zone);
-  const Json local_content = s.owner_content(local);
-  const Json local_main = s.main_body(kind, entry.namespace_name, entry.name, local_content,
-                                      declared_generation(local),
-                                      string_at(local, {"metadata", "labels", owner_zone_label}));
-  if (!same_canonical(main, local_main)) {
+  if (!s.main_matches(kind, entry.namespace_name, entry.name, desired.content,
+                      desired.generation, desired.owner_zone, local)) {
+    Json main = s.main_body(kind, entry.namespace_name, entry.name, desired.content,
+                            desired.generation, desired.owner_zone);
     main["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
     request(entry, KubeVerb::apply, std::move(main));
     return true;
   }
   // Status: the owner's ownership, every other zone's entry, our own entry as it is here
   // (our local controller owns it).
-  std::map<std::string, Json> zones = desired.zones;
-  auto local_zones = s.zone_entries(local);
-  zones.erase(options_.zone);
-  if (const auto own = local_zones.find(options_.zone); own != local_zones.end()) {
-    zones[options_.zone] = own->second;
-  }
-  auto status =
-      s.status_body(kind, entry.namespace_name, entry.name, desired.content, std::move(zones));
-  if (!status) return false;
-  const auto local_status = s.status_body(kind, entry.namespace_name, entry.name, local_content,
-                                          std::move(local_zones));
-  if (local_status && same_canonical(*status, *local_status)) {
+  if (s.status_matches(kind, entry.namespace_name, entry.name, desired.content, desired.zones,
+                       options_.zone, local)) {
     entry.status_differs_since.reset();
     return false;
   }
@@ -947,6 +934,9 @@ bool Replication::reconcile_existing(Now now, Entry& entry, const ReplicatedObje
     return false;
   }
   entry.status_differs_since.reset();
+  auto status = s.status_body_keeping_own(kind, entry.namespace_name, entry.name,
+                                          desired.content, desired.zones, options_.zone, local);
+  MESH_ASSERT(status.has_value());  // status_matches says true when there is nothing to write
   // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
   // other managers own, so it could never remove a stale placement or zone entry. The
   // resourceVersion makes it safe against the local controller writing at the same time.

@@ -56,6 +56,29 @@ class Strategy {
                                           const std::string& namespace_name,
                                           const std::string& name, const Json& content,
                                           std::map<std::string, Json> zones) const = 0;
+
+  // Whether `local` already holds what main_body(content, generation, owner_zone) writes: the
+  // same answer as comparing that body with main_body of the object's own content, generation
+  // and owner label (which this default does). Strategies may answer without building them.
+  virtual bool main_matches(const ResourceKind& kind, const std::string& namespace_name,
+                            const std::string& name, const Json& content,
+                            std::uint64_t generation, const std::string& owner_zone,
+                            const Json& local) const;
+  // The same for the status subresource: `zones` holds the replicated entries, of which the
+  // one of `own_zone` is replaced by the local object's own (our controller owns it). True
+  // also when there is no status to write.
+  virtual bool status_matches(const ResourceKind& kind, const std::string& namespace_name,
+                              const std::string& name, const Json& content,
+                              const std::map<std::string, Json>& zones,
+                              const std::string& own_zone, const Json& local) const;
+  // The status body for `content` and `zones` with our own entry taken from `local`, as
+  // status_matches compares it.
+  std::optional<Json> status_body_keeping_own(const ResourceKind& kind,
+                                              const std::string& namespace_name,
+                                              const std::string& name, const Json& content,
+                                              std::map<std::string, Json> zones,
+                                              const std::string& own_zone,
+                                              const Json& local) const;
 };
 
 std::unique_ptr<Strategy> make_strategy(StrategyKind kind);
