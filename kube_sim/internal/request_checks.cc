@@ -152,16 +152,19 @@ namespace {
 // it) was a large share of a status write in the simulator.
 std::size_t serialized_size_bound(const json& value) {
   switch (value.type()) {
+    // The containers are walked directly: nlohmann's iterators cost more than the sums.
     case json::value_t::object: {
-      std::size_t size = 2 + value.size();  // braces, then a colon per member and commas
-      for (const auto& [name, child] : value.items()) {
+      const auto& members = value.get_ref<const json::object_t&>();
+      std::size_t size = 2 + members.size();  // braces, then a colon per member and commas
+      for (const auto& [name, child] : members) {
         size += 2 + 6 * name.size() + serialized_size_bound(child);
       }
       return size;
     }
     case json::value_t::array: {
-      std::size_t size = 2 + value.size();
-      for (const json& child : value) size += serialized_size_bound(child);
+      const auto& items = value.get_ref<const json::array_t&>();
+      std::size_t size = 2 + items.size();
+      for (const json& child : items) size += serialized_size_bound(child);
       return size;
     }
     case json::value_t::string: return 2 + 6 * value.get_ref<const std::string&>().size();
