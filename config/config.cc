@@ -73,11 +73,13 @@ class Decoder {
 };
 
 std::string Decoder::where(const YAML::Node& node, const std::string& key) const {
+  // An override first: assigning it to a key the file also sets keeps the file's position on
+  // the node, and the error named a line that held a valid value.
+  const auto origin = origins_.find(key);
+  if (origin != origins_.end()) return origin->second;
   if (node.IsDefined() && !node.Mark().is_null()) {
     return file_name_ + ":" + std::to_string(node.Mark().line + 1);
   }
-  const auto origin = origins_.find(key);
-  if (origin != origins_.end()) return origin->second;
   return file_name_;
 }
 

@@ -309,6 +309,20 @@ TEST(Config, BadEnvironmentValueNamesTheVariable) {
       << loaded.error().message;
 }
 
+// The file sets the key too (validly): the error is the override's, not the file line's.
+TEST(Config, BadEnvironmentValueOverAFileValueNamesTheVariable) {
+  TempDir dir;
+  const std::string path =
+      dir.write("c.yaml", "bind_port: 9102\nmesh: {zone: a, cipher: chachapoly}\n");
+  for (const auto& [name, key] : {std::pair<std::string, std::string>{"BIND_PORT", "bind_port"},
+                                  {"MESH__CIPHER", "mesh.cipher"}}) {
+    const auto loaded = load_config({.config_path = path, .environment = {{name, "ninety"}}});
+    ASSERT_FALSE(loaded.ok()) << name;
+    EXPECT_EQ(loaded.error().message.find("environment variable " + name + ": " + key + ": "), 0u)
+        << loaded.error().message;
+  }
+}
+
 TEST(Config, PrivateKeyEnvironmentIsCarriedForTheKeyLoader) {
   TempDir dir;
   const std::string path = dir.write("c.yaml", "mesh: {zone: a}\n");
