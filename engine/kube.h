@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,10 +50,13 @@ struct KubeKind {
 
 enum class WatchEventType { added, modified, deleted };
 
+// The object is shared and immutable: an API server's stored version can be handed to the
+// engine as it is (the simulator's kube_sim keeps one copy of each version for its store,
+// its watch history and every engine watching it). Never null.
 struct KubeWatchEvent {
   KubeKind kind;
   WatchEventType type = WatchEventType::added;
-  Json object;
+  std::shared_ptr<const Json> object;
 };
 
 // A complete list of a kind (initial list, or a relist after 410 Gone / a dropped watch).

@@ -251,7 +251,7 @@ void Replication::end_wait(Entry& entry, std::optional<Instant>& since) {
 // convergence property). After the orphan grace, in which that part could still arrive, the
 // copy goes, as an orphan's does. Our own re-creation (we declare the owner) is never touched.
 bool Replication::stale_replica_due(Now now, Entry& entry) {
-  MESH_ASSERT(entry.local.has_value());
+  MESH_ASSERT(entry.local != nullptr);
   if (replicated_owner(entry) == options_.zone) return false;
   if (!entry.stale_copy_since) entry.stale_copy_since = now.monotonic;
   const Instant due = *entry.stale_copy_since + options_.orphan_grace;
@@ -408,7 +408,7 @@ void Replication::find_orphans(Now now, const std::string& owner_zone,
 // paused zone created a replica as it resumed and crashed, and kept it for good after the
 // owner had deleted the object).
 std::string Replication::replicated_owner(const Entry& entry) const {
-  MESH_ASSERT(entry.local.has_value());
+  MESH_ASSERT(entry.local != nullptr);
   const std::string declared = strategy(entry).declared_owner(*entry.local, options_.zone);
   if (!declared.empty()) return declared;
   return string_at(*entry.local, {"metadata", "labels", owner_zone_label});
@@ -620,12 +620,13 @@ Replication::Entry& Replication::entry_for(std::size_t kind, const std::string& 
 
 void Replication::handle_watch(Now now, KubeWatchEvent event) {
   MESH_ASSERT(event.kind.index < options_.resources.size());
-  const std::string namespace_name = string_at(event.object, {"metadata", "namespace"});
-  const std::string name = string_at(event.object, {"metadata", "name"});
+  MESH_ASSERT(event.object != nullptr);
+  const std::string namespace_name = string_at(*event.object, {"metadata", "namespace"});
+  const std::string name = string_at(*event.object, {"metadata", "name"});
   if (name.empty()) return;  // not an object; the driver validates what it feeds us
   Entry& entry = entry_for(event.kind.index, namespace_name, name);
   if (event.type == WatchEventType::deleted) {
-    on_local_delete(now, entry, resource_version_of(event.object));
+    on_local_delete(now, entry, resource_version_of(*event.object));
   } else {
     on_local_object(now, entry, std::move(event.object));
   }
@@ -640,7 +641,8 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
     const std::string name = string_at(object, {"metadata", "name"});
     if (name.empty()) continue;
     present.insert({namespace_name, name});
-    on_local_object(now, entry_for(kind, namespace_name, name), Json(object));
+    on_local_object(now, entry_for(kind, namespace_name, name),
+                    std::make_shared<const Json>(object));
   }
   // Objects deleted while the watch was down are deletes too (the seed never sent them).
   for (auto& [key, entry] : entries_) {
@@ -660,7 +662,7 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
 }
 
 // A local object appeared or changed: publish the parts this zone owns that changed.
-void Replication::on_local_object(Now now, Entry& entry, Json object) {
+void Replication::on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object) {
   (void)now;
   update_local(entry, std::move(object));
   mark_changed(entry);
@@ -672,7 +674,7 @@ void Replication::on_local_object(Now now, Entry& entry, Json object) {
 // state; with `force`, publishes them whether or not they differ (after an incarnation change
 // our older operations may outrank the newer ones of this run).
 void Replication::publish_local_changes(Entry& entry, bool force) {
-  MESH_ASSERT(entry.local.has_value());
+  MESH_ASSERT(entry.local != nullptr);
   const Json& local = *entry.local;
   if (is_being_deleted(local)) return;  // the DELETED event decides
   const Strategy& s = strategy(entry);
@@ -736,13 +738,14 @@ void Replication::on_local_delete(Now now, Entry& entry, std::uint64_t deleted_r
                 best->content);
 }
 
-void Replication::update_local(Entry& entry, Json object) {
+void Replication::update_local(Entry& entry, std::shared_ptr<const Json> object) {
+  MESH_ASSERT(object != nullptr);
   // A write result and a watch event can arrive in either order: keep the newer. That holds
   // across a delete too: a result about a state older than the deletion (a DELETE answered
   // after the watch's DELETED, with finalizers the state before they were removed) would
   // otherwise bring a deleted object back here, and that ghost hid a later re-creation of
   // the name from this zone (found by the convergence property).
-  const std::uint64_t version = resource_version_of(object);
+  const std::uint64_t version = resource_version_of(*object);
   if (entry.local_deleted_rv > 0 && version <= entry.local_deleted_rv) return;
   if (entry.local && resource_version_of(*entry.local) > version) return;
   entry.local = std::move(object);
@@ -775,7 +778,7 @@ void Replication::handle_result(Now now, KubeResult result) {
         // (deletionTimestamp set) the object is gone, not changed.
         const bool held = result.object.is_object() && is_being_deleted(result.object);
         if (held) {
-          update_local(entry, std::move(result.object));
+          update_local(entry, std::make_shared<const Json>(std::move(result.object)));
         } else {
           forget_local(entry, resource_version_of(result.object));
         }
@@ -784,7 +787,7 @@ void Replication::handle_result(Now now, KubeResult result) {
       // What we wrote is our cluster's state now: publish from it at once (a takeover claim
       // must reach the merge before reconcile compares again).
       if (result.object.is_object() && !result.object.empty()) {
-        on_local_object(now, entry, std::move(result.object));
+        on_local_object(now, entry, std::make_shared<const Json>(std::move(result.object)));
       }
       break;
     case KubeOutcome::not_found: entry.local.reset(); break;

@@ -175,7 +175,7 @@ class Replication {
     std::map<std::string, std::map<PublicKey, ZoneCandidate>> zones;
     bool retired = false;  // the winning owner part was withdrawn: delete local copies
     std::uint64_t retired_generation = 0;  // the generation it had
-    std::optional<Json> local;
+    std::shared_ptr<const Json> local;  // as the watch delivered it, or a write returned it
     // The resourceVersion at which the local object was last seen deleted: a write result or
     // a late event about an older state must not bring it back (0: never deleted here).
     std::uint64_t local_deleted_rv = 0;
@@ -218,7 +218,7 @@ class Replication {
   Entry& entry_for(std::size_t kind, const std::string& namespace_name, const std::string& name);
   Digest part_key(const Entry& entry, const char* part) const;
 
-  void on_local_object(Now now, Entry& entry, Json object);
+  void on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object);
   void publish_local_changes(Entry& entry, bool force);
   // The local object was deleted at resourceVersion `deleted_rv`.
   void on_local_delete(Now now, Entry& entry, std::uint64_t deleted_rv);
@@ -245,7 +245,7 @@ class Replication {
   void reconcile_entry(Now now, Entry& entry);
   bool reconcile_existing(Now now, Entry& entry, const ReplicatedObject& desired);
   void request(Entry& entry, KubeVerb verb, Json body);
-  void update_local(Entry& entry, Json object);
+  void update_local(Entry& entry, std::shared_ptr<const Json> object);
   // Drops the local object unless it is newer than `deleted_rv`; remembers that version.
   void forget_local(Entry& entry, std::uint64_t deleted_rv);
   void on_failure(Now now, Entry& entry, bool conflict);

@@ -385,7 +385,7 @@ void Impl::on_kube_list(Zone& zone, std::size_t kind) {
 void Impl::pump_watches(Zone& zone) {
   std::vector<std::size_t> ended;
   for (const auto& [kind, watch] : zone.watches) {
-    while (auto event = zone.api->poll_watch(watch)) {
+    while (auto event = zone.api->poll_watch_shared(watch)) {
       using Type = kube_sim::WatchEventType;
       if (event->type == Type::closed || event->type == Type::error) {
         ended.push_back(kind);

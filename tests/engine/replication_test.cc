@@ -671,7 +671,8 @@ TEST_F(Three, ADeleteAnsweredAfterItsWatchEventLeavesNoGhost) {
   Json gone = held;
   gone["metadata"]["resourceVersion"] = std::to_string(version + 2);
   world.remove_silently(1, "default/app1");
-  replica.handle_watch(world.now(), {KubeKind::resource(0), WatchEventType::deleted, gone});
+  replica.handle_watch(world.now(), {KubeKind::resource(0), WatchEventType::deleted,
+                                     std::make_shared<const Json>(gone)});
   replica.handle_result(world.now(),
                         {.id = request->id, .outcome = KubeOutcome::ok, .object = held});
   world.sync_all();

@@ -43,7 +43,8 @@ class FakeKube {
       if (request.uid && *request.uid != engine::string_at(existing->second, {"metadata", "uid"})) {
         return {.id = request.id, .outcome = engine::KubeOutcome::conflict};
       }
-      events.push_back({request.kind, engine::WatchEventType::deleted, existing->second});
+      events.push_back({request.kind, engine::WatchEventType::deleted,
+                        std::make_shared<const Json>(existing->second)});
       result.object = existing->second;  // a DELETE answers with the object's last state
       objects_.erase(existing);
       return result;
@@ -90,7 +91,8 @@ class FakeKube {
               std::vector<engine::KubeWatchEvent>& events) {
     const auto found = objects_.find(key);
     if (found == objects_.end()) return;
-    events.push_back({kind, engine::WatchEventType::deleted, found->second});
+    events.push_back(
+        {kind, engine::WatchEventType::deleted, std::make_shared<const Json>(found->second)});
     objects_.erase(found);
   }
   const Json* get(const std::string& key) const {
@@ -109,7 +111,7 @@ class FakeKube {
     objects_[key] = object;
     events.push_back({kind,
                       created ? engine::WatchEventType::added : engine::WatchEventType::modified,
-                      std::move(object)});
+                      std::make_shared<const Json>(std::move(object))});
   }
   std::map<std::string, Json> objects_;
   std::uint64_t resource_version_ = 0;
