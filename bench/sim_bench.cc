@@ -112,6 +112,7 @@ void run_steady(benchmark::State& state, bool controllers,
   std::uint64_t user_operations = 0;
   std::uint64_t mesh_operations = 0;
   std::uint64_t segments = 0;
+  std::uint64_t kube_requests = 0;
   bool passed = true;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
@@ -125,6 +126,7 @@ void run_steady(benchmark::State& state, bool controllers,
     user_operations += result.stats.user_operations;
     mesh_operations += result.stats.operations;
     segments += result.stats.segments;
+    kube_requests += result.stats.kube_requests;
   }
   if (!passed) state.SkipWithError("the scenario failed its checks");
   const auto per_user_operation = [&](std::uint64_t count) {
@@ -136,6 +138,8 @@ void run_steady(benchmark::State& state, bool controllers,
   if (user_operations == 0) return;  // an idle world: nothing to divide by
   state.counters["segments/user_op"] = per_user_operation(segments);
   state.counters["mesh_ops/user_op"] = per_user_operation(mesh_operations);
+  // The mesh's own Kubernetes requests (the controller emulation's writes are not counted).
+  state.counters["kube_requests/user_op"] = per_user_operation(kube_requests);
 }
 
 // Args: zones, user operations per 1000 simulated seconds (the whole world).

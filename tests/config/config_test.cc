@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/config.h"
+
 namespace mesh::config {
 namespace {
 
@@ -220,6 +222,9 @@ TEST(Config, StatusWriteDelayDefaultsTo20MsAndIsBounded) {
   const auto loaded = parse("mesh:\n  zone: zone1\n");
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(loaded.value().config.mesh.status_write_delay_ms, 20);
+  EXPECT_EQ(mesh::Duration::from_ms(loaded.value().config.mesh.status_write_delay_ms),
+            engine::Config().status_write_delay)
+      << "the controller's default is the engine's";
   const auto zero = parse("mesh:\n  zone: zone1\n  status_write_delay_ms: 0\n");
   ASSERT_TRUE(zero.ok()) << zero.error().message;
   EXPECT_EQ(zero.value().config.mesh.status_write_delay_ms, 0);

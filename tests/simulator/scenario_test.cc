@@ -166,6 +166,8 @@ TEST(Scenario, EngineStatusWriteDelayIsReadWrittenAndBounded) {
   const auto defaulted = parse_scenario("zones: 2\n", "s.yaml");
   ASSERT_TRUE(defaulted.ok()) << defaulted.error().message;
   EXPECT_EQ(defaulted.value().engine.status_write_delay, Duration::from_ms(20));
+  EXPECT_EQ(defaulted.value().engine.status_write_delay, engine::Config().status_write_delay)
+      << "scenarios default to the production engine's delay";
   const auto zero = parse_scenario("zones: 2\nengine: {status_write_delay: 0s}\n", "s.yaml");
   ASSERT_TRUE(zero.ok()) << zero.error().message;
   EXPECT_EQ(zero.value().engine.status_write_delay, Duration::zero());
