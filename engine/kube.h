@@ -101,7 +101,9 @@ enum class KubeOutcome {
 struct KubeResult {
   RequestId id = 0;
   KubeOutcome outcome = KubeOutcome::ok;
-  Json object;  // the object after the write (ok), when the server returned one
+  // The object after the write (ok), when the server returned one; null otherwise. Shared for
+  // the same reason as KubeWatchEvent::object: the engine keeps it as its local view.
+  std::shared_ptr<const Json> object;
   std::string message;
 };
 

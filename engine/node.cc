@@ -256,7 +256,7 @@ void Node::handle_kube_result(Now now, KubeResult result) {
     const auto request = meshpeer_requests_.find(result.id);
     if (request != meshpeer_requests_.end()) {
       if (result.outcome == KubeOutcome::ok) {
-        meshpeers_.handle_applied(result.object);
+        if (result.object != nullptr) meshpeers_.handle_applied(*result.object);
       } else {
         meshpeer_retry_.insert(request->second);
       }

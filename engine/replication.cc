@@ -776,18 +776,19 @@ void Replication::handle_result(Now now, KubeResult result) {
       if (verb == KubeVerb::remove) {
         // A DELETE answers with the object's last state; unless finalizers hold it
         // (deletionTimestamp set) the object is gone, not changed.
-        const bool held = result.object.is_object() && is_being_deleted(result.object);
+        const Json* last = result.object.get();
+        const bool held = last != nullptr && last->is_object() && is_being_deleted(*last);
         if (held) {
-          update_local(entry, std::make_shared<const Json>(std::move(result.object)));
+          update_local(entry, std::move(result.object));
         } else {
-          forget_local(entry, resource_version_of(result.object));
+          forget_local(entry, last != nullptr ? resource_version_of(*last) : 0);
         }
         break;
       }
       // What we wrote is our cluster's state now: publish from it at once (a takeover claim
       // must reach the merge before reconcile compares again).
-      if (result.object.is_object() && !result.object.empty()) {
-        on_local_object(now, entry, std::make_shared<const Json>(std::move(result.object)));
+      if (result.object != nullptr && result.object->is_object() && !result.object->empty()) {
+        on_local_object(now, entry, std::move(result.object));
       }
       break;
     case KubeOutcome::not_found: entry.local.reset(); break;

@@ -17,6 +17,13 @@ namespace {
 using nlohmann::json;
 using namespace internal;
 
+// The named write methods answer with a copy the caller may edit.
+ApiResult<json> copied(ApiResult<SharedObject> result) {
+  if (!result.ok()) return fail(std::move(result).error());
+  MESH_ASSERT(result.value() != nullptr);
+  return *result.value();
+}
+
 template <typename T>
 int outcome_code(const ApiResult<T>& result, int success_code) {
   return result.ok() ? success_code : result.error().http_code();
@@ -135,44 +142,47 @@ ApiResult<ObjectList> ApiServer::list(const ListRequest& request) {
   return result;
 }
 
+ApiResult<SharedObject> ApiServer::write(const WriteRequest& request, const json& body) {
+  ApiResult<SharedObject> result = write_object(request, body);
+  count_request(request.verb, outcome_code(result, request.verb == Verb::create ? 201 : 200));
+  return result;
+}
+
 ApiResult<json> ApiServer::create(const GroupVersionResource& resource,
                                   std::string_view namespace_name, const json& object,
                                   const WriteOptions& options) {
-  ApiResult<json> result = create_object(resource, namespace_name, object, options);
-  count_request(Verb::create, outcome_code(result, 201));
-  return result;
+  return copied(write({.verb = Verb::create,
+                       .key = {resource, std::string(namespace_name), ""},
+                       .options = options},
+                      object));
 }
 
 ApiResult<json> ApiServer::update(const ObjectKey& key, const json& object,
                                   const WriteOptions& options) {
-  ApiResult<json> result = update_object(key, Subresource::main, object, options);
-  count_request(Verb::update, outcome_code(result, 200));
-  return result;
+  return copied(write({.verb = Verb::update, .key = key, .options = options}, object));
 }
 
 ApiResult<json> ApiServer::update_status(const ObjectKey& key, const json& object,
                                          const WriteOptions& options) {
-  ApiResult<json> result = update_object(key, Subresource::status, object, options);
-  count_request(Verb::update, outcome_code(result, 200));
-  return result;
+  return copied(write(
+      {.verb = Verb::update, .subresource = Subresource::status, .key = key, .options = options},
+      object));
 }
 
 ApiResult<json> ApiServer::patch(const ObjectKey& key, PatchType type, const json& body,
                                  const WriteOptions& options) {
-  ApiResult<json> result = type == PatchType::merge
-                               ? merge_patch_object(key, Subresource::main, body, options)
-                               : apply_object(key, Subresource::main, body, options);
-  count_request(Verb::patch, outcome_code(result, 200));
-  return result;
+  return copied(
+      write({.verb = Verb::patch, .patch_type = type, .key = key, .options = options}, body));
 }
 
 ApiResult<json> ApiServer::patch_status(const ObjectKey& key, PatchType type, const json& body,
                                         const WriteOptions& options) {
-  ApiResult<json> result = type == PatchType::merge
-                               ? merge_patch_object(key, Subresource::status, body, options)
-                               : apply_object(key, Subresource::status, body, options);
-  count_request(Verb::patch, outcome_code(result, 200));
-  return result;
+  return copied(write({.verb = Verb::patch,
+                       .subresource = Subresource::status,
+                       .patch_type = type,
+                       .key = key,
+                       .options = options},
+                      body));
 }
 
 ApiResult<json> ApiServer::apply(const ObjectKey& key, const json& configuration,

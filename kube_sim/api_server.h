@@ -33,6 +33,10 @@
 
 namespace mesh::kube_sim {
 
+// A stored version of an object: shared by the store, the watch history, the watches and
+// whoever a write or watch handed it to, and never edited once shared.
+using SharedObject = std::shared_ptr<const nlohmann::json>;
+
 enum class OptionsError : std::uint8_t { out_of_range };
 
 struct Options {
@@ -94,6 +98,11 @@ class ApiServer {
                                   const WriteOptions& options);
   ApiResult<nlohmann::json> apply_status(const ObjectKey& key, const nlohmann::json& configuration,
                                          const WriteOptions& options);
+  // One create, update or patch as a driver forwards it (the simulator's engines and
+  // controllers, the HTTP facade), answered with the stored version itself (never null) instead
+  // of a copy; the named methods above are this plus the copy. A write that removes the object
+  // (the last finalizer of a deleting object gone) answers with its last state.
+  ApiResult<SharedObject> write(const WriteRequest& request, const nlohmann::json& body);
   // DELETE. With finalizers the object only gets deletionTimestamp; it goes once an update
   // removes the last finalizer. Deleting a namespace deletes its content first.
   ApiResult<DeleteOutcome> remove(const ObjectKey& key, const DeleteOptions& options = {});
@@ -187,49 +196,51 @@ class ApiServer {
 
   // Verbs.
   ApiResult<nlohmann::json> get_object(const ObjectKey& key);
+  ApiResult<SharedObject> write_object(const WriteRequest& request, const nlohmann::json& body);
   ApiResult<ObjectList> list_objects(const ListRequest& request);
-  ApiResult<nlohmann::json> create_object(const GroupVersionResource& resource,
-                                          std::string_view namespace_name,
-                                          const nlohmann::json& body, const WriteOptions& options);
-  ApiResult<nlohmann::json> update_object(const ObjectKey& key, Subresource subresource,
-                                          const nlohmann::json& body, const WriteOptions& options);
-  ApiResult<nlohmann::json> merge_patch_object(const ObjectKey& key, Subresource subresource,
-                                               const nlohmann::json& patch,
-                                               const WriteOptions& options);
-  ApiResult<nlohmann::json> apply_object(const ObjectKey& key, Subresource subresource,
-                                         const nlohmann::json& body, const WriteOptions& options);
-  ApiResult<nlohmann::json> apply_create(TypeState& state, const ObjectKey& key,
-                                         const nlohmann::json& configuration,
-                                         const FieldWriter& writer, bool force);
+  ApiResult<SharedObject> create_object(const GroupVersionResource& resource,
+                                        std::string_view namespace_name, const nlohmann::json& body,
+                                        const WriteOptions& options);
+  ApiResult<SharedObject> update_object(const ObjectKey& key, Subresource subresource,
+                                        const nlohmann::json& body, const WriteOptions& options);
+  ApiResult<SharedObject> merge_patch_object(const ObjectKey& key, Subresource subresource,
+                                             const nlohmann::json& patch,
+                                             const WriteOptions& options);
+  ApiResult<SharedObject> apply_object(const ObjectKey& key, Subresource subresource,
+                                       const nlohmann::json& body, const WriteOptions& options);
+  ApiResult<SharedObject> apply_create(TypeState& state, const ObjectKey& key,
+                                       const nlohmann::json& configuration,
+                                       const FieldWriter& writer, bool force);
   ApiResult<DeleteOutcome> remove_object(const ObjectKey& key, const DeleteOptions& options);
   ApiResult<WatchId> open_watch(const WatchRequest& request);
 
   // Writes.
-  ApiResult<nlohmann::json> create_stored(TypeState& state, nlohmann::json object,
-                                          ManagedEntries entries);
-  ApiResult<nlohmann::json> store_new(TypeState& state, nlohmann::json object,
-                                      ManagedEntries entries);
+  ApiResult<SharedObject> create_stored(TypeState& state, nlohmann::json object,
+                                        ManagedEntries entries);
+  ApiResult<SharedObject> store_new(TypeState& state, nlohmann::json object,
+                                    ManagedEntries entries);
   ApiResult<void> ensure_namespace(const ResourceType& type, const std::string& namespace_name,
                                    const std::string& name);
   ApiResult<std::string> choose_name(TypeState& state, const std::string& namespace_name,
                                      const nlohmann::json& metadata);
-  ApiResult<nlohmann::json> commit_update(TypeState& state, ObjectMap::iterator found,
-                                          nlohmann::json candidate, const FieldWriter& writer,
-                                          FieldScope scope);
+  ApiResult<SharedObject> commit_update(TypeState& state, ObjectMap::iterator found,
+                                        nlohmann::json candidate, const FieldWriter& writer,
+                                        FieldScope scope);
   // `fields`: the candidate's fields in their scope, kept as the stored object's cache.
-  ApiResult<nlohmann::json> commit_modify(TypeState& state, ObjectMap::iterator found,
-                                          nlohmann::json candidate, ManagedEntries entries,
-                                          std::optional<FieldsCache> fields = std::nullopt);
+  ApiResult<SharedObject> commit_modify(TypeState& state, ObjectMap::iterator found,
+                                        nlohmann::json candidate, ManagedEntries entries,
+                                        std::optional<FieldsCache> fields = std::nullopt);
   ApiResult<void> take_injected_conflict(TypeState& state, const ObjectKey& key,
                                          ObjectMap::iterator found);
   DeleteOutcome delete_stored(TypeState& state, ObjectMap::iterator found);
   DeleteOutcome delete_namespace(TypeState& state, ObjectMap::iterator found);
   nlohmann::json mark_deleting(TypeState& state, ObjectMap::iterator found);
-  void erase_stored(TypeState& state, ObjectMap::iterator found, const nlohmann::json& last);
+  // Removes the object; `last` is its final state, which the DELETED event carries.
+  SharedObject erase_stored(TypeState& state, ObjectMap::iterator found, nlohmann::json last);
   std::optional<nlohmann::json> finish_namespace_if_empty(const std::string& namespace_name);
   bool namespace_has_objects(const std::string& namespace_name) const;
-  void record(TypeState& state, WatchEventType type,
-              std::shared_ptr<const nlohmann::json> object, nlohmann::json labels_before);
+  void record(TypeState& state, WatchEventType type, std::shared_ptr<const nlohmann::json> object,
+              nlohmann::json labels_before);
   std::uint64_t next_resource_version();
   std::string new_uid();
   FieldWriter writer_for(const WriteOptions& options, Subresource subresource) const;

@@ -190,9 +190,35 @@ ApiResult<void> check_new_finalizers(const ResourceType& type, const json& store
 
 }  // namespace
 
-ApiResult<json> ApiServer::create_object(const GroupVersionResource& resource,
-                                         std::string_view namespace_name, const json& body,
-                                         const WriteOptions& options) {
+ApiResult<SharedObject> ApiServer::write_object(const WriteRequest& request, const json& body) {
+  const ObjectKey& key = request.key;
+  switch (request.verb) {
+    case Verb::create:
+      if (request.subresource == Subresource::status) {
+        return fail(bad_request("create takes the main resource, not its status subresource"));
+      }
+      if (!key.name.empty()) {
+        return fail(bad_request("create addresses a collection: the name \"" + printable(key.name) +
+                                "\" belongs in the body's metadata"));
+      }
+      return create_object(key.resource, key.namespace_name, body, request.options);
+    case Verb::update: return update_object(key, request.subresource, body, request.options);
+    case Verb::patch:
+      return request.patch_type == PatchType::merge
+                 ? merge_patch_object(key, request.subresource, body, request.options)
+                 : apply_object(key, request.subresource, body, request.options);
+    case Verb::get:
+    case Verb::list:
+    case Verb::watch:
+    case Verb::remove: break;
+  }
+  return fail(bad_request("a write is a create, update or patch, not " +
+                          std::string(verb_name(request.verb))));
+}
+
+ApiResult<SharedObject> ApiServer::create_object(const GroupVersionResource& resource,
+                                                 std::string_view namespace_name, const json& body,
+                                                 const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit(Verb::create, resource));
   const ResourceType& type = state->type;
   MESH_TRY_VOID(check_namespace_scope(type, namespace_name, false));
@@ -235,7 +261,8 @@ ApiResult<std::string> ApiServer::choose_name(TypeState& state, const std::strin
 
 // Validation, then the namespace, then uniqueness: the order of the real server's admission
 // and storage, so that an invalid object never auto-creates its namespace.
-ApiResult<json> ApiServer::create_stored(TypeState& state, json object, ManagedEntries entries) {
+ApiResult<SharedObject> ApiServer::create_stored(TypeState& state, json object,
+                                                 ManagedEntries entries) {
   const ResourceType& type = state.type;
   MESH_TRY_VOID(validate_object(type, object));
   // A first size check before the namespace may be created; store_new checks the final size.
@@ -247,7 +274,8 @@ ApiResult<json> ApiServer::create_stored(TypeState& state, json object, ManagedE
   return store_new(state, std::move(object), std::move(entries));
 }
 
-ApiResult<json> ApiServer::store_new(TypeState& state, json object, ManagedEntries entries) {
+ApiResult<SharedObject> ApiServer::store_new(TypeState& state, json object,
+                                             ManagedEntries entries) {
   const ResourceType& type = state.type;
   if (object_count_ >= objects_max) {
     return fail(internal_error("cannot store " + type.qualified_resource() + " \"" +
@@ -272,7 +300,7 @@ ApiResult<json> ApiServer::store_new(TypeState& state, json object, ManagedEntri
   MESH_ASSERT(inserted);
   object_count_++;
   record(state, WatchEventType::added, found->second.shared(), json());
-  return found->second.object();
+  return found->second.shared();
 }
 
 ApiResult<void> ApiServer::ensure_namespace(const ResourceType& type,
@@ -308,8 +336,8 @@ ApiResult<ApiServer::TypeState*> ApiServer::admit_object_write(Verb verb, const 
   return state;
 }
 
-ApiResult<json> ApiServer::update_object(const ObjectKey& key, Subresource subresource,
-                                         const json& body, const WriteOptions& options) {
+ApiResult<SharedObject> ApiServer::update_object(const ObjectKey& key, Subresource subresource,
+                                                 const json& body, const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::update, key, subresource));
   const ResourceType& type = state->type;
   MESH_TRY(const json metadata, read_body(type, body, key.namespace_name));
@@ -325,8 +353,9 @@ ApiResult<json> ApiServer::update_object(const ObjectKey& key, Subresource subre
 // A merge patch is applied to the stored object and the result is then treated like a PUT
 // body: a resourceVersion the patch sets is a precondition, and what the subresource may not
 // change is taken from the stored object.
-ApiResult<json> ApiServer::merge_patch_object(const ObjectKey& key, Subresource subresource,
-                                              const json& patch, const WriteOptions& options) {
+ApiResult<SharedObject> ApiServer::merge_patch_object(const ObjectKey& key, Subresource subresource,
+                                                      const json& patch,
+                                                      const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
   if (!patch.is_object()) return fail(bad_request("a merge patch must be a JSON object"));
@@ -343,8 +372,8 @@ ApiResult<json> ApiServer::merge_patch_object(const ObjectKey& key, Subresource 
                        scope_for(type, subresource));
 }
 
-ApiResult<json> ApiServer::apply_object(const ObjectKey& key, Subresource subresource,
-                                        const json& body, const WriteOptions& options) {
+ApiResult<SharedObject> ApiServer::apply_object(const ObjectKey& key, Subresource subresource,
+                                                const json& body, const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
   if (options.field_manager.empty()) {
@@ -379,9 +408,9 @@ ApiResult<json> ApiServer::apply_object(const ObjectKey& key, Subresource subres
   return commit_modify(*state, found, std::move(output->object), std::move(output->entries));
 }
 
-ApiResult<json> ApiServer::apply_create(TypeState& state, const ObjectKey& key,
-                                        const json& configuration, const FieldWriter& writer,
-                                        bool force) {
+ApiResult<SharedObject> ApiServer::apply_create(TypeState& state, const ObjectKey& key,
+                                                const json& configuration,
+                                                const FieldWriter& writer, bool force) {
   const ResourceType& type = state.type;
   json skeleton = {
       {"apiVersion", type.api_version()}, {"kind", type.kind}, {"metadata", {{"name", key.name}}}};
@@ -398,9 +427,9 @@ ApiResult<json> ApiServer::apply_create(TypeState& state, const ObjectKey& key,
   return create_stored(state, std::move(output->object), std::move(output->entries));
 }
 
-ApiResult<json> ApiServer::commit_update(TypeState& state, ObjectMap::iterator found,
-                                         json candidate, const FieldWriter& writer,
-                                         FieldScope scope) {
+ApiResult<SharedObject> ApiServer::commit_update(TypeState& state, ObjectMap::iterator found,
+                                                 json candidate, const FieldWriter& writer,
+                                                 FieldScope scope) {
   const ResourceType& type = state.type;
   MESH_TRY_VOID(validate_object(type, candidate));
   auto after = collect_scoped_fields(candidate, scope, type.list_rules);
@@ -422,9 +451,9 @@ ApiResult<json> ApiServer::commit_update(TypeState& state, ObjectMap::iterator f
                        FieldsCache{"", scope, std::move(after).value()});
 }
 
-ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator found,
-                                         json candidate, ManagedEntries entries,
-                                         std::optional<FieldsCache> fields) {
+ApiResult<SharedObject> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator found,
+                                                 json candidate, ManagedEntries entries,
+                                                 std::optional<FieldsCache> fields) {
   const ResourceType& type = state.type;
   Stored& stored = found->second;
   MESH_TRY_VOID(check_new_finalizers(type, stored.object(), candidate));
@@ -432,7 +461,7 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
     candidate["metadata"]["generation"] = generation_of(stored.object()) + 1;
   }
   update_managed_fields(candidate, entries, stored.object(), stored.entries, type);
-  if (candidate == stored.object()) return stored.object();  // a no-op write changes nothing
+  if (candidate == stored.object()) return stored.shared();  // a no-op write changes nothing
   candidate["metadata"]["resourceVersion"] = std::to_string(resource_version_ + 1);
   MESH_TRY_VOID(check_size(type, candidate));
   next_resource_version();
@@ -440,9 +469,9 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
   const bool holds_content = is_namespace_type(type) && namespace_has_objects(found->first.second);
   if (is_deleting(candidate) && finalizers_of(candidate).empty() && !holds_content) {
     const std::string namespace_name = found->first.first;
-    erase_stored(state, found, candidate);
+    SharedObject last = erase_stored(state, found, std::move(candidate));
     (void)finish_namespace_if_empty(namespace_name);
-    return candidate;
+    return last;
   }
   json labels_before = labels_of(stored.object());
   stored.set(std::move(candidate));
@@ -454,7 +483,7 @@ ApiResult<json> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator f
     stored.fields_cache->resource_version = meta_string(stored.object(), "resourceVersion");
   }
   record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));
-  return stored.object();
+  return stored.shared();
 }
 
 // The competing writer rewrites the object unchanged. Unlike a real no-op update (which the
@@ -504,8 +533,7 @@ DeleteOutcome ApiServer::delete_stored(TypeState& state, ObjectMap::iterator fou
   }
   json last = found->second.object();
   last["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
-  erase_stored(state, found, last);
-  return DeleteOutcome{std::move(last), true};
+  return DeleteOutcome{*erase_stored(state, found, std::move(last)), true};
 }
 
 // The namespace controller's job, done at once: the namespace turns Terminating, its content
@@ -551,12 +579,14 @@ json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   return stored.object();
 }
 
-void ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, const json& last) {
+SharedObject ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, json last) {
   MESH_ASSERT(object_count_ > 0);
   MESH_ASSERT(meta_string(last, "resourceVersion") == std::to_string(resource_version_));
   state.objects.erase(found);
   object_count_--;
-  record(state, WatchEventType::deleted, std::make_shared<const json>(last), json());
+  auto shared = std::make_shared<const json>(std::move(last));
+  record(state, WatchEventType::deleted, shared, json());
+  return shared;
 }
 
 std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& namespace_name) {
@@ -570,8 +600,7 @@ std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& name
   if (namespace_has_objects(namespace_name)) return std::nullopt;
   json last = object;
   last["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
-  erase_stored(*namespaces, found, last);
-  return last;
+  return *erase_stored(*namespaces, found, std::move(last));
 }
 
 bool ApiServer::namespace_has_objects(const std::string& namespace_name) const {

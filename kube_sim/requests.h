@@ -38,6 +38,17 @@ struct WriteOptions {
   bool force = false;
 };
 
+// A create, update or patch as one value: what a REST request's method, path and query say.
+struct WriteRequest {
+  Verb verb = Verb::create;  // create, update or patch
+  Subresource subresource = Subresource::main;
+  PatchType patch_type = PatchType::apply;  // patch only
+  // The object; for create the collection only (resource and namespace, name empty: the
+  // name comes from the body, as a POST to the collection's path).
+  ObjectKey key;
+  WriteOptions options;
+};
+
 // metav1.DeleteOptions.preconditions: the delete fails with 409 unless the object still has
 // this uid / resourceVersion. Empty means no precondition.
 struct DeleteOptions {

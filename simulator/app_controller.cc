@@ -396,8 +396,10 @@ AppController::Outcome AppController::reconcile_deletion(const AppKey& key, AppS
     if (finalizer != app_finalizer) remaining.push_back(finalizer);
   }
   body["metadata"]["finalizers"] = std::move(remaining);
-  const auto updated = api_.update(kube_sim::ObjectKey{resource_, key.namespace_name, key.name},
-                                   body, write_options_);
+  const auto updated = api_.write({.verb = kube_sim::Verb::update,
+                                   .key = {resource_, key.namespace_name, key.name},
+                                   .options = write_options_},
+                                  body);
   if (!updated.ok()) return Outcome::error;
   counters_.finalizers_removed++;
   return Outcome::done;
@@ -414,8 +416,10 @@ AppController::Outcome AppController::reconcile_add_finalizer(const AppKey& key,
     metadata["finalizers"] = Json::array();
   }
   metadata["finalizers"].push_back(std::string(app_finalizer));
-  const auto updated = api_.update(kube_sim::ObjectKey{resource_, key.namespace_name, key.name},
-                                   body, write_options_);
+  const auto updated = api_.write({.verb = kube_sim::Verb::update,
+                                   .key = {resource_, key.namespace_name, key.name},
+                                   .options = write_options_},
+                                  body);
   if (!updated.ok()) return Outcome::error;
   counters_.finalizers_added++;
   return Outcome::requeue;
@@ -507,10 +511,14 @@ AppController::WriteResult AppController::write_status(const AppKey& key, Now no
       if (member != "status") body[member] = value;
     }
     body["status"] = render_status(status);
-    const auto written = api_.update_status(object_key, body, write_options_);
+    const auto written = api_.write({.verb = kube_sim::Verb::update,
+                                     .subresource = kube_sim::Subresource::status,
+                                     .key = object_key,
+                                     .options = write_options_},
+                                    body);
     if (written.ok()) {
       counters_.status_writes++;
-      check_own_write(key, app, object, status, written.value(), now.monotonic);
+      check_own_write(key, app, object, status, *written.value(), now.monotonic);
       return true;
     }
     if (written.error().reason != kube_sim::StatusReason::conflict) {

@@ -417,22 +417,33 @@ engine::KubeResult Impl::execute(Zone& zone, const engine::KubeRequest& request)
   const kube_sim::ObjectKey key{resource_of(request.kind), request.namespace_name, request.name};
   const kube_sim::WriteOptions write{.field_manager = request.field_manager,
                                      .force = request.force};
-  kube_sim::ApiResult<Json> outcome = Json();
+  using kube_sim::Subresource;
+  using kube_sim::Verb;
+  kube_sim::ApiResult<kube_sim::SharedObject> outcome = kube_sim::SharedObject();
   switch (request.verb) {
-    case engine::KubeVerb::apply: outcome = zone.api->apply(key, request.body, write); break;
+    case engine::KubeVerb::apply:
+      outcome = zone.api->write({.verb = Verb::patch, .key = key, .options = write}, request.body);
+      break;
     case engine::KubeVerb::apply_status:
-      outcome = zone.api->apply_status(key, request.body, write);
+      outcome = zone.api->write(
+          {.verb = Verb::patch, .subresource = Subresource::status, .key = key, .options = write},
+          request.body);
       break;
     case engine::KubeVerb::update_status:
-      outcome = zone.api->update_status(key, request.body, write);
+      outcome = zone.api->write(
+          {.verb = Verb::update, .subresource = Subresource::status, .key = key, .options = write},
+          request.body);
       break;
     case engine::KubeVerb::create:
-      outcome = zone.api->create(key.resource, request.namespace_name, request.body, write);
+      outcome = zone.api->write({.verb = Verb::create,
+                                 .key = {key.resource, request.namespace_name, ""},
+                                 .options = write},
+                                request.body);
       break;
     case engine::KubeVerb::remove: {
       auto removed = zone.api->remove(key, {.uid = request.uid.value_or("")});
       if (removed.ok()) {
-        outcome = std::move(removed->object);
+        outcome = std::make_shared<const Json>(std::move(removed->object));
       } else {
         outcome = fail(std::move(removed).error());
       }

@@ -673,8 +673,9 @@ TEST_F(Three, ADeleteAnsweredAfterItsWatchEventLeavesNoGhost) {
   world.remove_silently(1, "default/app1");
   replica.handle_watch(world.now(), {KubeKind::resource(0), WatchEventType::deleted,
                                      std::make_shared<const Json>(gone)});
-  replica.handle_result(world.now(),
-                        {.id = request->id, .outcome = KubeOutcome::ok, .object = held});
+  replica.handle_result(world.now(), {.id = request->id,
+                                      .outcome = KubeOutcome::ok,
+                                      .object = std::make_shared<const Json>(held)});
   world.sync_all();
   ASSERT_EQ(local(world, 2), nullptr);
   recreate_unseen_then_restart_owner(world);

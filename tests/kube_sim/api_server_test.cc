@@ -194,6 +194,54 @@ TEST(ApiServerUpdate, ServerOwnedMetadataCannotBeChanged) {
   EXPECT_TRUE(failed_with(server.update(app_key("web"), changed), StatusReason::conflict));
 }
 
+TEST(ApiServerWrite, AnswersWithTheStoredVersionTheWatchesSee) {
+  ApiServer server = make_server();
+  const auto watch = server.watch({.resource = apps()});
+  ASSERT_TRUE(watch.ok());
+  const auto created =
+      server.write({.verb = Verb::create, .key = {apps(), "default", ""}}, make_app("web"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_NE(created.value(), nullptr);
+  const auto added = server.poll_watch_shared(*watch);
+  ASSERT_TRUE(added.has_value());
+  EXPECT_EQ(added->object, created.value());  // one version, not a copy of it
+  json body = *created.value();
+  body["status"] = {{"ownership", {{"owner", "zone1"}}}};
+  const auto written = server.write(
+      {.verb = Verb::update, .subresource = Subresource::status, .key = app_key("web")}, body);
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  const auto modified = server.poll_watch_shared(*watch);
+  ASSERT_TRUE(modified.has_value());
+  EXPECT_EQ(modified->object, written.value());
+  EXPECT_EQ((*written.value())["status"]["ownership"]["owner"], "zone1");
+  // The same write again changes nothing and answers with the version it left in place.
+  const auto again = server.write(
+      {.verb = Verb::update, .subresource = Subresource::status, .key = app_key("web")},
+      *written.value());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value(), written.value());
+  EXPECT_FALSE(server.poll_watch_shared(*watch).has_value());
+  EXPECT_EQ(server.request_count(Verb::create, 201), 1u);
+  EXPECT_EQ(server.request_count(Verb::update, 200), 2u);
+}
+
+TEST(ApiServerWrite, MisaddressedWritesAreBadRequests) {
+  ApiServer server = make_server();
+  const auto named = server.write({.verb = Verb::create, .key = app_key("web")}, make_app("web"));
+  ASSERT_TRUE(failed_with(named, StatusReason::bad_request));
+  EXPECT_EQ(named.error().message,
+            "create addresses a collection: the name \"web\" belongs in the body's metadata");
+  const auto status = server.write(
+      {.verb = Verb::create, .subresource = Subresource::status, .key = {apps(), "default", ""}},
+      make_app("web"));
+  ASSERT_TRUE(failed_with(status, StatusReason::bad_request));
+  EXPECT_EQ(status.error().message, "create takes the main resource, not its status subresource");
+  const auto read = server.write({.verb = Verb::get, .key = app_key("web")}, make_app("web"));
+  ASSERT_TRUE(failed_with(read, StatusReason::bad_request));
+  EXPECT_EQ(read.error().message, "a write is a create, update or patch, not get");
+  EXPECT_EQ(server.object_count(), 0u);  // not even the namespace a create would make
+}
+
 TEST(ApiServerGeneration, BumpsOnSpecChangesOnly) {
   ApiServer server = make_server();
   const auto created = server.create(apps(), "default", make_app("web"));

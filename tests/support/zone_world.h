@@ -45,7 +45,8 @@ class FakeKube {
       }
       events.push_back({request.kind, engine::WatchEventType::deleted,
                         std::make_shared<const Json>(existing->second)});
-      result.object = existing->second;  // a DELETE answers with the object's last state
+      // A DELETE answers with the object's last state.
+      result.object = std::make_shared<const Json>(existing->second);
       objects_.erase(existing);
       return result;
     }
@@ -73,7 +74,7 @@ class FakeKube {
       object["status"] = request.body["status"];
     }
     write(key, std::move(object), existing == objects_.end(), request.kind, events);
-    result.object = objects_.at(key);
+    result.object = std::make_shared<const Json>(objects_.at(key));
     return result;
   }
 
