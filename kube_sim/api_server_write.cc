@@ -23,7 +23,9 @@ using namespace internal;
 // The metadata members a client may write; everything else in metadata is the server's.
 constexpr std::string_view client_metadata[] = {"labels", "annotations", "finalizers",
                                                 "ownerReferences"};
-// Server-owned metadata kept across updates.
+// Server-owned metadata kept across updates. managedFields is not among them: every commit
+// renders it again from the field ownership (update_managed_fields), so a copy composed into
+// the candidate would only be compared and destroyed.
 constexpr std::string_view server_metadata[] = {"name",
                                                 "namespace",
                                                 "uid",
@@ -32,8 +34,7 @@ constexpr std::string_view server_metadata[] = {"name",
                                                 "deletionTimestamp",
                                                 "resourceVersion",
                                                 "deletionGracePeriodSeconds",
-                                                "generateName",
-                                                "managedFields"};
+                                                "generateName"};
 
 // The real server truncates generateName so that the name with its suffix stays a DNS label
 // (maxGeneratedNameLength = 63 - 5).
@@ -86,14 +87,23 @@ json compose_main(const ResourceType& type, const json& stored, const json& body
   return next;
 }
 
-// PUT on /status: the stored object with the body's status (absent status removes it).
+// PUT on /status: the stored object with the body's status (absent status removes it), less
+// managedFields (see server_metadata).
 json compose_status(const json& stored, const json& body) {
   MESH_ASSERT(stored.is_object());
   // Everything but the stored status, which the body's replaces: copying it only to destroy
   // it was a tenth of a status write.
   json next = json::object();
   for (const auto& [key, value] : stored.items()) {
-    if (key != "status") next[key] = value;
+    if (key == "status") continue;
+    if (key != "metadata" || !value.is_object()) {
+      next[key] = value;
+      continue;
+    }
+    json& metadata = next[key] = json::object();
+    for (const auto& [member, field] : value.items()) {
+      if (member != "managedFields") metadata[member] = field;
+    }
   }
   const auto status = body.find("status");
   if (status != body.end() && !status->is_null()) next["status"] = *status;
@@ -153,7 +163,7 @@ void update_managed_fields(json& object, const ManagedEntries& entries, const js
   MESH_DEBUG_ASSERT(stored_entries.empty() ||
                     rendered_before == render_managed_fields(stored_entries, type.api_version()));
   if (entries == stored_entries) {
-    // An object composed from the stored one often holds this very rendering already.
+    // An applied object, built from the stored one, holds this very rendering already.
     const auto current = metadata.find("managedFields");
     if (current == metadata.end() || *current != rendered_before) {
       metadata["managedFields"] = rendered_before;
