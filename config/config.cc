@@ -64,6 +64,7 @@ class Decoder {
   Status decode_kubernetes(const YAML::Node& node, KubernetesConfig& kubernetes);
   Status decode_mesh(const YAML::Node& node, MeshConfig& mesh);
   Status decode_mesh_intervals(const YAML::Node& node, MeshConfig& mesh);
+  Status decode_mesh_engine(const YAML::Node& node, MeshConfig& mesh);
   Result<ResourceConfig, ConfigFailure> decode_resource(const YAML::Node& node,
                                                         const std::string& key);
 
@@ -365,22 +366,8 @@ Decoder::Status Decoder::decode_mesh_intervals(const YAML::Node& node, MeshConfi
   return {};
 }
 
-Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
-  if (!is_present(node)) return {};
-  MESH_TRY_VOID(expect_map(node, "mesh"));
-  warn_unknown_keys(node, "mesh",
-                    {"zone", "bootstrap", "snapshot", "tombstone", "peer_timeout", "resource",
-                     "resources", "meshpeer_namespace", "cipher", "status_write_delay_ms"});
-  if (node["zone"]) {
-    MESH_TRY(mesh.zone, read_string(node["zone"], "mesh.zone"));
-  }
-  if (node["bootstrap"]) {
-    MESH_TRY(mesh.bootstrap, read_bool(node["bootstrap"], "mesh.bootstrap"));
-  }
-  if (node["meshpeer_namespace"]) {
-    MESH_TRY(mesh.meshpeer_namespace,
-             read_string(node["meshpeer_namespace"], "mesh.meshpeer_namespace"));
-  }
+// The mesh keys that only tune the engine: cipher, status_write_delay_ms, relay.
+Decoder::Status Decoder::decode_mesh_engine(const YAML::Node& node, MeshConfig& mesh) {
   if (node["cipher"]) {
     MESH_TRY(const std::string name, read_string(node["cipher"], "mesh.cipher"));
     const auto cipher = engine::noise::cipher_from_config_name(name);
@@ -399,6 +386,36 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
              read_int(node["status_write_delay_ms"], "mesh.status_write_delay_ms", 0,
                       engine::status_write_delay_ms_max));
   }
+  if (node["relay"]) {
+    MESH_TRY(const std::string name, read_string(node["relay"], "mesh.relay"));
+    const auto relay = engine::relay_mode_from_name(name);
+    if (!relay) {
+      return error(ConfigError::bad_value, node["relay"], "mesh.relay",
+                   "expected all or unlinked, found '" + name + "'");
+    }
+    mesh.relay = *relay;
+  }
+  return {};
+}
+
+Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
+  if (!is_present(node)) return {};
+  MESH_TRY_VOID(expect_map(node, "mesh"));
+  warn_unknown_keys(
+      node, "mesh",
+      {"zone", "bootstrap", "snapshot", "tombstone", "peer_timeout", "resource", "resources",
+       "meshpeer_namespace", "cipher", "status_write_delay_ms", "relay"});
+  if (node["zone"]) {
+    MESH_TRY(mesh.zone, read_string(node["zone"], "mesh.zone"));
+  }
+  if (node["bootstrap"]) {
+    MESH_TRY(mesh.bootstrap, read_bool(node["bootstrap"], "mesh.bootstrap"));
+  }
+  if (node["meshpeer_namespace"]) {
+    MESH_TRY(mesh.meshpeer_namespace,
+             read_string(node["meshpeer_namespace"], "mesh.meshpeer_namespace"));
+  }
+  MESH_TRY_VOID(decode_mesh_engine(node, mesh));
   MESH_TRY_VOID(decode_mesh_intervals(node, mesh));
   std::vector<ResourceConfig> resources;
   const bool resources_given = (node["resource"] && !node["resource"].IsNull()) ||
@@ -534,6 +551,7 @@ const std::vector<std::string>& overridable_keys() {
       "mesh.meshpeer_namespace",
       "mesh.cipher",
       "mesh.status_write_delay_ms",
+      "mesh.relay",
       "mesh.snapshot.snapshot_interval_seconds",
       "mesh.snapshot.snapshot_max_log",
       "mesh.tombstone.tombstone_retention_interval_seconds",

@@ -1,5 +1,6 @@
 #include "engine/config.h"
 
+#include "engine/assert.h"
 #include "engine/limits.h"
 
 namespace mesh::engine {
@@ -11,6 +12,21 @@ Unexpected<ConfigFailure> invalid(const std::string& message) {
 }
 
 }  // namespace
+
+const char* relay_mode_name(RelayMode mode) {
+  switch (mode) {
+    case RelayMode::all: return "all";
+    case RelayMode::unlinked: return "unlinked";
+  }
+  MESH_UNREACHABLE();
+}
+
+std::optional<RelayMode> relay_mode_from_name(std::string_view name) {
+  for (const RelayMode mode : {RelayMode::all, RelayMode::unlinked}) {
+    if (name == relay_mode_name(mode)) return mode;
+  }
+  return std::nullopt;
+}
 
 Result<void, ConfigFailure> Config::validate() const {
   if (zone.empty() || zone.size() > zone_size_max) {

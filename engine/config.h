@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/identity.h"
@@ -43,6 +44,21 @@ struct TrustedPeer {
   PublicKey key;
   std::optional<std::string> zone;  // when set, the peer must claim exactly this zone
 };
+
+// Which neighbours an accepted operation is pushed to at once (docs/protocol.md §4).
+enum class RelayMode {
+  // Every neighbour whose known heights show it may lack the operation.
+  all,
+  // As `all`, except a neighbour that reports (Links) a connection of its own to the
+  // operation's author: the author pushes to it directly, so relaying would only duplicate. A
+  // link that fails silently is covered when the neighbour reports it gone (after at most its
+  // link_idle_timeout): the logs of that author are then pushed to it again.
+  unlinked,
+};
+
+// "all" / "unlinked", the names in configuration files and scenarios.
+const char* relay_mode_name(RelayMode mode);
+std::optional<RelayMode> relay_mode_from_name(std::string_view name);
 
 struct Config {
   std::string zone;
@@ -83,6 +99,7 @@ struct Config {
   std::size_t snapshot_max_log = 256;
   std::size_t sync_batch_operations_max = 256;
   std::size_t sync_batch_size_max = 1024 * 1024;
+  RelayMode relay = RelayMode::unlinked;
   // Emit a debug event for every protocol message sent and received (transcripts, debugging).
   bool trace_messages = false;
 

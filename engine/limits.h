@@ -68,6 +68,9 @@ inline constexpr std::size_t endpoint_size_max = 262;  // "[" 253-char DNS name 
 inline constexpr std::size_t zone_size_max = 63;       // a DNS label
 // Connections (any state) at once; inbound connections beyond this are refused at accept.
 inline constexpr std::size_t connections_max = 1024;
+// Peers in one Links message: a node never holds more established connections than this. A
+// longer message is malformed (the connection closes).
+inline constexpr std::size_t links_entries_max = connections_max;
 
 // --- replication ---
 // The longest a status write may wait to gather other zones' entries (Config::

@@ -356,6 +356,7 @@ void Node::on_established(Now now, Connection& connection) {
   connection.phase = LinkPhase::established;
   connection.peer = hello.identity;
   metrics_.connections_established++;
+  links_dirty_ = config_.relay == RelayMode::unlinked;
   if (hello.identity == identity_.public_key()) {
     if (connection.target) targets_[*connection.target].disabled = true;
     close_connection(now, connection.id, "connected to ourselves", std::nullopt);
@@ -440,6 +441,8 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
     }
     on_own_incarnation(now, own_incarnation_max);
     membership_.handle_liveness(now, liveness->entries);
+  } else if (auto* links = std::get_if<LinksMessage>(&message)) {
+    on_links(connection, std::move(*links));
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
     close_connection(now, connection.id,
@@ -562,6 +565,7 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
   // Eager push: every other neighbour that may lack it gets it at the next flush.
   for (auto& [id, connection] : connections_) {
     if (&connection == source || connection.phase != LinkPhase::established) continue;
+    if (relay_skips(connection, accepted.log.author)) continue;
     const auto known = connection.remote.find(accepted.log);
     if (known == connection.remote.end() || known->second.next_seq <= accepted.seq) {
       connection.catch_up.insert(accepted.log);
@@ -866,6 +870,9 @@ void Node::forget_connection(Now now, ConnectionId id, const std::string& reason
   } else {
     emit(EventLevel::debug, "connection to " + connection.address + " ended: " + reason);
   }
+  if (connection.phase == LinkPhase::established) {
+    links_dirty_ = config_.relay == RelayMode::unlinked;
+  }
   connections_.erase(found);
 }
 
@@ -902,6 +909,60 @@ void Node::send_heights(Connection& connection) {
   message_buffer_.clear();
   encode_heights(logs_.heights(), message_buffer_);
   send_message(connection, message_buffer_);
+}
+
+// Announces our established peers to every neighbour that has not heard the current set: all
+// of them when the set changed, else only connections established since (a second connection
+// to a peer already linked leaves the set as it was).
+void Node::send_links_if_changed() {
+  MESH_ASSERT(config_.relay == RelayMode::unlinked);
+  MESH_ASSERT(links_dirty_);
+  links_dirty_ = false;
+  std::vector<PublicKey> peers = connected_peers();
+  peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  if (peers != links_advertised_) {
+    links_advertised_ = std::move(peers);
+    for (auto& [id, connection] : connections_) connection.links_sent = false;
+  }
+  MESH_ASSERT(links_advertised_.size() <= links_entries_max);
+  bool encoded = false;
+  for (auto& [id, connection] : connections_) {
+    if (connection.phase != LinkPhase::established || connection.links_sent) continue;
+    if (!encoded) {
+      message_buffer_.clear();
+      encode_links(links_advertised_, message_buffer_);
+      encoded = true;
+    }
+    send_message(connection, message_buffer_);
+    connection.links_sent = true;
+  }
+}
+
+void Node::on_links(Connection& connection, LinksMessage message) {
+  MESH_ASSERT(connection.phase == LinkPhase::established);
+  // A peer it no longer reports may have missed what its author pushed while the link was
+  // failing (nothing is acknowledged): push that author's logs again from what the peer is
+  // known to hold. Duplicates are dropped by the receiver; sync repairs the rest.
+  std::vector<PublicKey> removed;
+  std::set_difference(connection.remote_links.begin(), connection.remote_links.end(),
+                      message.peers.begin(), message.peers.end(), std::back_inserter(removed));
+  connection.remote_links = std::move(message.peers);
+  if (removed.empty()) return;
+  for (const LogHeight& ours : logs_.heights()) {
+    if (!std::binary_search(removed.begin(), removed.end(), ours.log.author)) continue;
+    const auto theirs = connection.remote.find(ours.log);
+    if (theirs == connection.remote.end() || theirs->second.next_seq < ours.next_seq) {
+      connection.catch_up.insert(ours.log);
+    }
+  }
+}
+
+bool Node::relay_skips(const Connection& connection, const PublicKey& author) const {
+  if (config_.relay != RelayMode::unlinked) return false;
+  // Our own operations reach a neighbour only from us; an author needs none of its own.
+  if (author == identity_.public_key()) return false;
+  if (connection.peer && *connection.peer == author) return true;
+  return std::binary_search(connection.remote_links.begin(), connection.remote_links.end(), author);
 }
 
 void Node::send_catch_up(Connection& connection) {
@@ -951,6 +1012,7 @@ void Node::flush(Now now) {
     update_zone_liveness(now);
     pump_replication(now);  // takeovers decided just now publish at once
   }
+  if (links_dirty_) send_links_if_changed();
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established && !connection.catch_up.empty()) {
       send_catch_up(connection);
@@ -1041,6 +1103,9 @@ void Node::trace_message(const char* verb, const char* preposition, const Connec
     for (const LivenessEntry& entry : liveness->entries) {
       summary += " " + entry.peer.short_hex() + "=" + std::to_string(entry.heartbeat);
     }
+  } else if (const auto* links = std::get_if<LinksMessage>(&message)) {
+    summary = "links";
+    for (const PublicKey& peer : links->peers) summary += " " + peer.short_hex();
   } else {
     summary = std::string("goodbye ") + to_string(std::get<GoodbyeMessage>(message).reason);
   }

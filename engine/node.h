@@ -178,6 +178,10 @@ class Node {
     std::optional<PublicKey> peer;      // once established
     std::map<LogId, LogHeight> remote;  // what the peer is known to hold (a lower bound)
     std::set<LogId> catch_up;           // logs to push to this peer at the next flush
+    // The peers this peer last reported (Links) a connection with, sorted: with
+    // RelayMode::unlinked, their operations are not relayed to it. Empty until it reports.
+    std::vector<PublicKey> remote_links;
+    bool links_sent = false;  // our current links_advertised_ went out on this connection
   };
 
   struct DialTarget {
@@ -198,6 +202,9 @@ class Node {
   void on_established(Now now, Connection& connection);
   void on_message(Now now, Connection& connection, ByteView bytes);
   void on_heights(Now now, Connection& connection, const HeightsMessage& message);
+  void on_links(Connection& connection, LinksMessage message);
+  // Whether the eager push of an operation by `author` skips `connection` (RelayMode).
+  bool relay_skips(const Connection& connection, const PublicKey& author) const;
   void publish_record(Now now);
   void on_own_incarnation(Now now, std::uint64_t incarnation);
   std::uint64_t highest_own_incarnation_seen() const;
@@ -231,6 +238,7 @@ class Node {
   void send_message(Connection& connection, const Bytes& message);
   void send_heights(Connection& connection);
   void send_catch_up(Connection& connection);
+  void send_links_if_changed();
   void flush(Now now);
   void emit(EventLevel level, std::string message);
   // Lets replication publish, merge and reconcile until it has nothing more to say.
@@ -289,6 +297,10 @@ class Node {
   std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
+  // RelayMode::unlinked: our established peers as last announced (sorted), and whether the
+  // set of established connections changed since (checked at the next flush).
+  std::vector<PublicKey> links_advertised_;
+  bool links_dirty_ = false;
 };
 
 }  // namespace mesh::engine

@@ -77,6 +77,24 @@ Result<LivenessMessage, CodecFailure> decode_liveness(Reader& reader) {
   return message;
 }
 
+Result<LinksMessage, CodecFailure> decode_links(Reader& reader) {
+  MESH_TRY(const std::size_t count,
+           reader.count("links entries", links_entries_max, public_key_size));
+  MESH_TRY(const ByteView block, reader.block(count * public_key_size, "links entries"));
+  MESH_ASSERT(block.size() == count * public_key_size);
+  LinksMessage message;
+  message.peers.resize(count);
+  for (std::size_t index = 0; index < count; index++) {
+    std::memcpy(message.peers[index].bytes.data(), block.data() + index * public_key_size,
+                public_key_size);
+    // Sorted and unique on the wire, so a receiver can keep the list as it comes.
+    if (index > 0 && !(message.peers[index - 1] < message.peers[index])) {
+      return fail(CodecError::invalid, "links: peers not sorted or repeated");
+    }
+  }
+  return message;
+}
+
 Result<GoodbyeMessage, CodecFailure> decode_goodbye(Reader& reader) {
   MESH_TRY(const std::uint8_t reason, reader.u8("goodbye reason"));
   if (reason < 1 || reason > 6) {
@@ -162,6 +180,17 @@ void encode_goodbye(const GoodbyeMessage& goodbye, Bytes& out) {
   writer.string(goodbye.detail.substr(0, goodbye_detail_size_max));
 }
 
+void encode_links(const std::vector<PublicKey>& peers, Bytes& out) {
+  MESH_ASSERT(peers.size() <= links_entries_max);
+  Writer writer(out);
+  header(writer, MessageType::links);
+  writer.u32(static_cast<std::uint32_t>(peers.size()));
+  for (std::size_t index = 0; index < peers.size(); index++) {
+    MESH_ASSERT(index == 0 || peers[index - 1] < peers[index]);
+    writer.fixed(peers[index].bytes);
+  }
+}
+
 void encode_message(const Message& message, Bytes& out) {
   if (const auto* heights = std::get_if<HeightsMessage>(&message)) {
     encode_heights(heights->entries, out);
@@ -171,6 +200,8 @@ void encode_message(const Message& message, Bytes& out) {
     encode_operations(borrowed, operations->more, out);
   } else if (const auto* liveness = std::get_if<LivenessMessage>(&message)) {
     encode_liveness(liveness->entries, out);
+  } else if (const auto* links = std::get_if<LinksMessage>(&message)) {
+    encode_links(links->peers, out);
   } else {
     encode_goodbye(std::get<GoodbyeMessage>(message), out);
   }
@@ -209,6 +240,12 @@ Result<Message, WireFailure> decode_message(ByteView bytes) {
                              : fail(from_codec(decoded.error()));
       break;
     }
+    case MessageType::links: {
+      auto decoded = decode_links(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
     default: return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
   }
   if (message.ok() && reader.remaining() != 0) {
@@ -236,6 +273,7 @@ const char* to_string(MessageType type) {
     case MessageType::operations: return "operations";
     case MessageType::liveness: return "liveness";
     case MessageType::goodbye: return "goodbye";
+    case MessageType::links: return "links";
   }
   return "unknown";
 }

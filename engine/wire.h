@@ -2,9 +2,11 @@
 //
 // Messages: Heights (what logs a node holds), Operations (a batch of signed operations, from
 // sync or eager push), Liveness (heartbeat counters, relayed), Goodbye (why a connection
-// closes). Layout: u8 wire version, u8 type, then the body in fixed-width little-endian
-// fields (engine/internal/codec.h; docs/protocol.md says why not CBOR). Every decoder checks
-// lengths and counts against engine/limits.h and returns an error value on bad input.
+// closes), Links (the peers the sender holds an established connection with, so that its
+// neighbours need not relay it what those peers push it themselves). Layout: u8 wire version,
+// u8 type, then the body in fixed-width little-endian fields (engine/internal/codec.h;
+// docs/protocol.md says why not CBOR). Every decoder checks lengths and counts against
+// engine/limits.h and returns an error value on bad input.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,13 @@ namespace mesh::engine {
 
 inline constexpr std::uint8_t wire_version = 1;
 
-enum class MessageType : std::uint8_t { heights = 1, operations = 2, liveness = 3, goodbye = 4 };
+enum class MessageType : std::uint8_t {
+  heights = 1,
+  operations = 2,
+  liveness = 3,
+  goodbye = 4,
+  links = 5,  // added within wire version 1: a node that does not know it skips it
+};
 
 enum class WireError {
   truncated,            // the message ends inside a field
@@ -71,13 +79,22 @@ struct GoodbyeMessage {
   bool operator==(const GoodbyeMessage&) const = default;
 };
 
-using Message = std::variant<HeightsMessage, OperationsMessage, LivenessMessage, GoodbyeMessage>;
+// The sender's whole current set of linked peers (an established connection each), sorted and
+// without duplicates; each message replaces the one before.
+struct LinksMessage {
+  std::vector<PublicKey> peers;
+  bool operator==(const LinksMessage&) const = default;
+};
+
+using Message =
+    std::variant<HeightsMessage, OperationsMessage, LivenessMessage, GoodbyeMessage, LinksMessage>;
 
 void encode_heights(const std::vector<LogHeight>& entries, Bytes& out);
 // Encodes borrowed operations without copying them first.
 void encode_operations(const std::vector<const Operation*>& operations, bool more, Bytes& out);
 void encode_liveness(const std::vector<LivenessEntry>& entries, Bytes& out);
 void encode_goodbye(const GoodbyeMessage& goodbye, Bytes& out);
+void encode_links(const std::vector<PublicKey>& peers, Bytes& out);
 void encode_message(const Message& message, Bytes& out);
 
 Result<Message, WireFailure> decode_message(ByteView bytes);

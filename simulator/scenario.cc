@@ -301,7 +301,7 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
       {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after", "link_idle_timeout",
        "resync_interval", "dial_backoff_max", "tombstone_retention", "connections_target",
        "snapshot_max_log", "snapshot_interval", "meshpeers", "checkpoint_interval", "cipher",
-       "status_write_delay"}));
+       "status_write_delay", "relay"}));
   struct Field {
     const char* name;
     Duration* target;
@@ -336,6 +336,12 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
     const auto cipher = engine::noise::cipher_from_config_name(name);
     if (!cipher) return error(node["cipher"], "engine.cipher", "expected chachapoly or aesgcm");
     engine.cipher = *cipher;
+  }
+  if (present(node["relay"])) {
+    MESH_TRY(const std::string name, string(node["relay"], "engine.relay"));
+    const auto relay = engine::relay_mode_from_name(name);
+    if (!relay) return error(node["relay"], "engine.relay", "expected all or unlinked");
+    engine.relay = *relay;
   }
   MESH_TRY_VOID(
       optional_count(node, "snapshot_max_log", "engine", 2, 1'000'000, engine.snapshot_max_log));
@@ -816,6 +822,7 @@ void apply_engine_spec(const EngineSpec& spec, engine::Config& config) {
   config.snapshot_max_log = spec.snapshot_max_log;
   config.snapshot_interval = spec.snapshot_interval;
   config.cipher = spec.cipher;
+  config.relay = spec.relay;
 }
 
 Result<Duration, std::string> parse_duration(const std::string& text) {
@@ -1031,6 +1038,10 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
   if (engine.cipher != EngineSpec{}.cipher) {
     out << YAML::Key << "cipher" << YAML::Value
         << std::string(engine::noise::cipher_config_name(engine.cipher));
+  }
+  if (engine.relay != EngineSpec{}.relay) {
+    out << YAML::Key << "relay" << YAML::Value
+        << std::string(engine::relay_mode_name(engine.relay));
   }
   if (engine.checkpoint_interval != EngineSpec{}.checkpoint_interval) {
     out << YAML::Key << "checkpoint_interval" << YAML::Value

@@ -62,6 +62,8 @@ struct EngineSpec {
   // Every zone's Noise cipher (engine::Config::cipher). AESGCM needs AES-NI: a scenario that
   // asks for it is refused, with its line, on a machine without.
   engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
+  // engine::Config::relay; the regression files recorded before Links existed pin `all`.
+  engine::RelayMode relay = engine::RelayMode::unlinked;
 };
 
 // Copies the spec's settings into a node's config (the world's nodes, and the reader's check

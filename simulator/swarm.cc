@@ -155,6 +155,8 @@ Scenario generate_scenario(std::uint64_t seed, const SwarmOptions& options) {
   // 200 ms, longer than most of these links' latencies.
   scenario.engine.status_write_delay =
       prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
+  // A quarter relays every operation to every neighbour that may lack it, as before Links.
+  scenario.engine.relay = prng.chance(1, 4) ? engine::RelayMode::all : engine::RelayMode::unlinked;
   std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   scenario.checks.converge_within = Duration::from_seconds(60);

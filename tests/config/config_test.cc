@@ -234,6 +234,18 @@ TEST(Config, StatusWriteDelayDefaultsTo20MsAndIsBounded) {
                "test.yaml:3: mesh.status_write_delay_ms: must be between 0 and 1000");
 }
 
+TEST(Config, RelayDefaultsToTheEnginesAndRefusesUnknownNames) {
+  const auto loaded = parse("mesh:\n  zone: zone1\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().config.mesh.relay, engine::Config().relay)
+      << "the controller's default is the engine's";
+  const auto all = parse("mesh:\n  zone: zone1\n  relay: all\n");
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all.value().config.mesh.relay, engine::RelayMode::all);
+  expect_error("mesh:\n  zone: a\n  relay: some\n", ConfigError::bad_value,
+               "test.yaml:3: mesh.relay: expected all or unlinked, found 'some'");
+}
+
 TEST(Config, BadNodesNameTheEntry) {
   expect_error("mesh: {zone: a}\nnodes:\n  - public_key: abc\n    endpoints: []\n",
                ConfigError::bad_value, "test.yaml:3: nodes[0].public_key: public key: expected 64");

@@ -55,6 +55,65 @@ TEST(Node, OperationAuthoredAtAReachesCThroughB) {
   EXPECT_EQ(connected, std::vector<PublicKey>{line.identity(1).public_key()});
 }
 
+// A full mesh, node i in `modes[i]`: publishes three operations at node 0 once the mesh is
+// complete and returns the duplicates each node received meanwhile.
+std::vector<std::uint64_t> duplicates_in_full_mesh(const std::vector<RelayMode>& modes) {
+  TestNet mesh;
+  for (std::size_t index = 0; index < modes.size(); index++) {
+    Config config = TestNet::default_config(index);
+    if (index > 0) config.bootstrap = {TestNet::bootstrap_to(0)};
+    config.relay = modes[index];
+    mesh.add_node(config);
+  }
+  mesh.start_all();
+  const auto complete = [&] {
+    for (std::size_t index = 0; index < modes.size(); index++) {
+      if (mesh.node(index).connected_peers().size() != modes.size() - 1) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(mesh.drive_until(complete, budget));
+  mesh.drive_for(Duration::from_seconds(1));  // the duplicate connections settle
+  std::vector<std::uint64_t> duplicates;
+  for (std::size_t index = 0; index < modes.size(); index++) {
+    duplicates.push_back(mesh.node(index).metrics().operations_duplicate);
+  }
+  for (const char* key : {"app1", "app2", "app3"}) {
+    EXPECT_TRUE(mesh.publish(0, key, Bytes{'x'}).ok());
+  }
+  const LogId log = mesh.node(0).own_log();
+  EXPECT_TRUE(mesh.drive_until(
+      [&] {
+        for (std::size_t index = 1; index < modes.size(); index++) {
+          if (mesh.node(index).logs().find(log, 3) == nullptr) return false;
+        }
+        return true;
+      },
+      budget));
+  mesh.drive_for(Duration::from_ms(200));
+  for (std::size_t index = 0; index < modes.size(); index++) {
+    duplicates[index] = mesh.node(index).metrics().operations_duplicate - duplicates[index];
+  }
+  return duplicates;
+}
+
+TEST(Node, UnlinkedRelayModeSendsEachOperationOnceInAFullMesh) {
+  const std::vector<RelayMode> unlinked(4, RelayMode::unlinked);
+  EXPECT_EQ(duplicates_in_full_mesh(unlinked), (std::vector<std::uint64_t>{0, 0, 0, 0}));
+  // relay=all: each receiver gets every operation again from both other receivers. The
+  // author gets none: the receivers know it holds what it sent them.
+  const std::vector<RelayMode> all(4, RelayMode::all);
+  EXPECT_EQ(duplicates_in_full_mesh(all), (std::vector<std::uint64_t>{0, 6, 6, 6}));
+}
+
+TEST(Node, PeersThatReportNoLinksStillGetRelays) {
+  // Node 2 relays everything and reports no links, as a node from before Links would: node 1
+  // cannot know that node 2 holds a link to the author, so it relays to it (3 duplicates at
+  // node 2), and node 2 relays to node 1 (3 at node 1).
+  const std::vector<RelayMode> mixed = {RelayMode::unlinked, RelayMode::unlinked, RelayMode::all};
+  EXPECT_EQ(duplicates_in_full_mesh(mixed), (std::vector<std::uint64_t>{0, 3, 3}));
+}
+
 TEST(Node, PeerRecordsSpreadSoOneBootstrapAddressIsEnough) {
   TestNet net;
   net.add_node(TestNet::default_config(0));

@@ -86,6 +86,11 @@ std::string TranscriptEnv::add_nodes(const TranscriptCommand& command) {
       config.peer_unavailable_after = parse_duration(s);
     }
     if (const auto s = command.option("network"); !s.empty()) config.network_id = s;
+    if (const auto s = command.option("relay"); !s.empty()) {
+      const auto relay = engine::relay_mode_from_name(s);
+      if (!relay) ADD_FAILURE() << "bad relay mode " << s;
+      config.relay = relay.value_or(config.relay);
+    }
     if (const auto s = command.option("snapshot-max-log"); !s.empty()) {
       config.snapshot_max_log = std::stoul(s);
     }

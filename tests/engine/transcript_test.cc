@@ -19,7 +19,8 @@ TEST_P(Transcript, MatchesTheGoldenFile) {
                  [&](const TranscriptCommand& command) { return env.handle(command); });
 }
 
-INSTANTIATE_TEST_SUITE_P(Engine, Transcript, ::testing::Values("handshake", "sync", "membership"),
+INSTANTIATE_TEST_SUITE_P(Engine, Transcript,
+                         ::testing::Values("handshake", "sync", "membership", "relay"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

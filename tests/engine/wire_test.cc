@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "engine/limits.h"
 #include "tests/support/keys.h"
 
 namespace mesh::engine {
@@ -46,6 +47,46 @@ TEST(Wire, LivenessAndGoodbyeRoundTrip) {
   EXPECT_EQ(std::get<LivenessMessage>(decode_message(encoded(liveness)).value()), liveness);
   const GoodbyeMessage goodbye{GoodbyeReason::duplicate, "keep the other"};
   EXPECT_EQ(std::get<GoodbyeMessage>(decode_message(encoded(goodbye)).value()), goodbye);
+}
+
+TEST(Wire, LinksRoundTrip) {
+  const LinksMessage links{{key(1), key(2), key(7)}};
+  const auto decoded = decode_message(encoded(links));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(std::get<LinksMessage>(decoded.value()), links);
+  const LinksMessage none{};
+  EXPECT_EQ(std::get<LinksMessage>(decode_message(encoded(none)).value()), none);
+}
+
+// Links by hand: encode_links asserts the order of our own messages.
+Bytes links_bytes(std::initializer_list<std::uint8_t> fills) {
+  Bytes bytes = {1, 5, static_cast<std::uint8_t>(fills.size()), 0, 0, 0};
+  for (const std::uint8_t fill : fills) bytes.insert(bytes.end(), 32, fill);
+  return bytes;
+}
+
+TEST(Wire, LinksOutOfOrderOrRepeatedAreInvalid) {
+  EXPECT_TRUE(decode_message(links_bytes({1, 2})).ok());
+  EXPECT_EQ(decode_message(links_bytes({2, 1})).error().code, WireError::invalid);
+  EXPECT_EQ(decode_message(links_bytes({3, 3})).error().code, WireError::invalid);
+}
+
+TEST(Wire, LinksLongerThanTheLimitAreTooLarge) {
+  // links_entries_max + 1 peers, fully present, so only the count can refuse them.
+  const std::size_t count = links_entries_max + 1;
+  Bytes bytes = {1, 5};
+  for (int i = 0; i < 4; i++) bytes.push_back(static_cast<std::uint8_t>(count >> (8 * i)));
+  for (std::size_t index = 0; index < count; index++) {
+    Bytes peer(32, 0);
+    peer[30] = static_cast<std::uint8_t>(index >> 8);
+    peer[31] = static_cast<std::uint8_t>(index);
+    bytes.insert(bytes.end(), peer.begin(), peer.end());
+  }
+  EXPECT_EQ(decode_message(bytes).error().code, WireError::too_large);
+  bytes.resize(bytes.size() - 32);
+  bytes[2] = static_cast<std::uint8_t>(links_entries_max);
+  bytes[3] = static_cast<std::uint8_t>(links_entries_max >> 8);
+  EXPECT_TRUE(decode_message(bytes).ok()) << "exactly links_entries_max peers are accepted";
 }
 
 TEST(Wire, UnknownTypeAndVersionAreDistinctErrors) {

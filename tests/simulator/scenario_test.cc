@@ -180,6 +180,22 @@ TEST(Scenario, EngineStatusWriteDelayIsReadWrittenAndBounded) {
             "s.yaml:3: engine: status_write_delay: must be 0 to 1000 ms");
 }
 
+TEST(Scenario, EngineRelayIsReadAndWrittenBack) {
+  const auto defaulted = parse_scenario("zones: 2\n", "s.yaml");
+  ASSERT_TRUE(defaulted.ok()) << defaulted.error().message;
+  EXPECT_EQ(defaulted.value().engine.relay, engine::Config().relay)
+      << "scenarios default to the production engine's relay mode";
+  const auto all = parse_scenario("zones: 2\nengine: {relay: all}\n", "s.yaml");
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all.value().engine.relay, engine::RelayMode::all);
+  const auto again = parse_scenario(to_yaml(all.value()), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().engine.relay, engine::RelayMode::all) << "written back";
+  const auto bad = parse_scenario("zones: 2\nengine:\n  relay: none\n", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "s.yaml:3: engine.relay: expected all or unlinked");
+}
+
 TEST(Scenario, EveryShippedScenarioParses) {
   const std::filesystem::path directory = std::filesystem::path(MESH_SOURCE_DIR) / "scenarios";
   std::size_t count = 0;
