@@ -247,26 +247,53 @@ std::size_t small_keystream_size(std::size_t message_size) {
 }
 
 // RFC 8439 §2.8: Poly1305 over the AD, the ciphertext (each zero-padded to 16 bytes) and both
-// lengths as little-endian 64-bit numbers.
+// lengths as little-endian 64-bit numbers. Assembled in one buffer for libsodium's one-shot
+// Poly1305: its streaming init prepares the powers of r for long inputs whatever follows, and
+// each update call has its own overhead, so the streaming form cost about 2,200 instructions
+// per tag of a heartbeat-sized message against 800 for the one-shot call. The AD is the Noise
+// handshake hash or empty; a longer one takes the streaming form.
+constexpr std::size_t poly1305_ad_size_max = hash_size;
+constexpr std::size_t poly1305_input_size_max =
+    (poly1305_ad_size_max + 15) / 16 * 16 + (small_message_size_max + 15) / 16 * 16 + 16;
+
+std::size_t padded_16(std::size_t size) { return (size + 15) / 16 * 16; }
+
 void poly1305_tag(std::span<const std::uint8_t, crypto_onetimeauth_poly1305_KEYBYTES> poly_key,
                   ByteView ad, ByteView ciphertext, std::span<std::uint8_t, tag_size> tag) {
   static_assert(crypto_onetimeauth_poly1305_BYTES == tag_size);
-  static constexpr std::array<std::uint8_t, 16> zeros{};
+  MESH_ASSERT(ciphertext.size() <= small_message_size_max);
   std::array<std::uint8_t, 16> lengths{};
   for (std::size_t index = 0; index < 8; index++) {
     lengths[index] = static_cast<std::uint8_t>(std::uint64_t{ad.size()} >> (8 * index));
     lengths[8 + index] = static_cast<std::uint8_t>(std::uint64_t{ciphertext.size()} >> (8 * index));
   }
-  crypto_onetimeauth_poly1305_state state;
-  int rc = crypto_onetimeauth_poly1305_init(&state, poly_key.data());
-  rc |= crypto_onetimeauth_poly1305_update(&state, ad.data(), ad.size());
-  rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(), (16 - ad.size() % 16) % 16);
-  rc |= crypto_onetimeauth_poly1305_update(&state, ciphertext.data(), ciphertext.size());
-  rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(),
-                                           (16 - ciphertext.size() % 16) % 16);
-  rc |= crypto_onetimeauth_poly1305_update(&state, lengths.data(), lengths.size());
-  rc |= crypto_onetimeauth_poly1305_final(&state, tag.data());
-  sodium_memzero(&state, sizeof(state));
+  int rc = 0;
+  if (ad.size() <= poly1305_ad_size_max) {
+    std::array<std::uint8_t, poly1305_input_size_max> input{};  // zeros are the padding
+    const std::size_t text_at = padded_16(ad.size());
+    const std::size_t lengths_at = text_at + padded_16(ciphertext.size());
+    MESH_ASSERT(lengths_at + lengths.size() <= input.size());
+    std::copy(ad.begin(), ad.end(), input.begin());
+    std::copy(ciphertext.begin(), ciphertext.end(), input.begin() + static_cast<long>(text_at));
+    std::copy(lengths.begin(), lengths.end(), input.begin() + static_cast<long>(lengths_at));
+    rc = crypto_onetimeauth_poly1305(tag.data(), input.data(), lengths_at + lengths.size(),
+                                     poly_key.data());
+    // The ciphertext is public; the AD is the handshake hash, also known to an observer who
+    // could compute it. Nothing secret to wipe.
+  } else {
+    static constexpr std::array<std::uint8_t, 16> zeros{};
+    crypto_onetimeauth_poly1305_state state;
+    rc = crypto_onetimeauth_poly1305_init(&state, poly_key.data());
+    rc |= crypto_onetimeauth_poly1305_update(&state, ad.data(), ad.size());
+    rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(),
+                                             padded_16(ad.size()) - ad.size());
+    rc |= crypto_onetimeauth_poly1305_update(&state, ciphertext.data(), ciphertext.size());
+    rc |= crypto_onetimeauth_poly1305_update(&state, zeros.data(),
+                                             padded_16(ciphertext.size()) - ciphertext.size());
+    rc |= crypto_onetimeauth_poly1305_update(&state, lengths.data(), lengths.size());
+    rc |= crypto_onetimeauth_poly1305_final(&state, tag.data());
+    sodium_memzero(&state, sizeof(state));
+  }
   MESH_ASSERT(rc == 0);
 }
 
