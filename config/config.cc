@@ -391,7 +391,7 @@ Decoder::Status Decoder::decode_mesh_engine(const YAML::Node& node, MeshConfig& 
     const auto relay = engine::relay_mode_from_name(name);
     if (!relay) {
       return error(ConfigError::bad_value, node["relay"], "mesh.relay",
-                   "expected all or unlinked, found '" + name + "'");
+                   "expected all or sparse, found '" + name + "'");
     }
     mesh.relay = *relay;
   }

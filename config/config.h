@@ -80,7 +80,7 @@ struct MeshConfig {
   // engine::Config::status_write_delay: how long a status write gathers other zones' entries.
   std::int64_t status_write_delay_ms = 20;
   // engine::Config::relay: whether operations are relayed to peers linked to their author.
-  engine::RelayMode relay = engine::RelayMode::unlinked;
+  engine::RelayMode relay = engine::RelayMode::sparse;
 };
 
 struct ControllerConfig {

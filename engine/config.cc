@@ -16,13 +16,13 @@ Unexpected<ConfigFailure> invalid(const std::string& message) {
 const char* relay_mode_name(RelayMode mode) {
   switch (mode) {
     case RelayMode::all: return "all";
-    case RelayMode::unlinked: return "unlinked";
+    case RelayMode::sparse: return "sparse";
   }
   MESH_UNREACHABLE();
 }
 
 std::optional<RelayMode> relay_mode_from_name(std::string_view name) {
-  for (const RelayMode mode : {RelayMode::all, RelayMode::unlinked}) {
+  for (const RelayMode mode : {RelayMode::all, RelayMode::sparse}) {
     if (name == relay_mode_name(mode)) return mode;
   }
   return std::nullopt;

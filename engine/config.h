@@ -45,18 +45,20 @@ struct TrustedPeer {
   std::optional<std::string> zone;  // when set, the peer must claim exactly this zone
 };
 
-// Which neighbours an accepted operation is pushed to at once (docs/protocol.md §4).
+// How much a node relays of what others sent it (docs/protocol.md §4, §5).
 enum class RelayMode {
-  // Every neighbour whose known heights show it may lack the operation.
+  // Every accepted operation to every neighbour whose known heights show it may lack it, and
+  // every other peer's heartbeat counter at every heartbeat.
   all,
-  // As `all`, except a neighbour that reports (Links) a connection of its own to the
-  // operation's author: the author pushes to it directly, so relaying would only duplicate. A
-  // link that fails silently is covered when the neighbour reports it gone (after at most its
-  // link_idle_timeout): the logs of that author are then pushed to it again.
-  unlinked,
+  // As `all`, except: no operation to a neighbour that reports (Links) a connection of its own
+  // to the operation's author, who pushes to it directly (a link that fails silently is
+  // covered when the neighbour reports it gone, after at most its link_idle_timeout: that
+  // author's logs are then pushed to it again); and other peers' heartbeat counters every
+  // second heartbeat when peer_suspect_after is at least four heartbeats.
+  sparse,
 };
 
-// "all" / "unlinked", the names in configuration files and scenarios.
+// "all" / "sparse", the names in configuration files and scenarios.
 const char* relay_mode_name(RelayMode mode);
 std::optional<RelayMode> relay_mode_from_name(std::string_view name);
 
@@ -99,7 +101,7 @@ struct Config {
   std::size_t snapshot_max_log = 256;
   std::size_t sync_batch_operations_max = 256;
   std::size_t sync_batch_size_max = 1024 * 1024;
-  RelayMode relay = RelayMode::unlinked;
+  RelayMode relay = RelayMode::sparse;
   // Emit a debug event for every protocol message sent and received (transcripts, debugging).
   bool trace_messages = false;
 

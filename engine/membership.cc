@@ -321,8 +321,14 @@ std::vector<LivenessEntry> Membership::liveness_all() const {
   return entries;
 }
 
-std::vector<LivenessEntry> Membership::take_liveness_changes() {
+std::vector<LivenessEntry> Membership::take_liveness_changes(bool relayed) {
   std::vector<LivenessEntry> entries;
+  if (!relayed) {
+    const auto self_marks = std::erase(changed_, self_);
+    if (self_marks > 0) entries.push_back({self_, incarnation_, heartbeat_});
+    MESH_ASSERT(std::find(changed_.begin(), changed_.end(), self_) == changed_.end());
+    return entries;
+  }
   entries.reserve(changed_.size());
   for (const PublicKey& key : sorted_keys(changed_)) {
     if (key == self_) {

@@ -93,8 +93,9 @@ class Membership {
 
   // Liveness entries for a new neighbour: everything known.
   std::vector<LivenessEntry> liveness_all() const;
-  // Entries that advanced since the last call, for the periodic gossip round.
-  std::vector<LivenessEntry> take_liveness_changes();
+  // Entries that advanced since the last call, for the periodic gossip round. Without
+  // `relayed`, only our own entry: the others stay marked for a later round.
+  std::vector<LivenessEntry> take_liveness_changes(bool relayed = true);
 
   PeerState state(const PublicKey& key) const;
   std::optional<PeerView> peer(const PublicKey& key) const;

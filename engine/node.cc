@@ -19,6 +19,17 @@ Duration jitter(Prng& prng, Duration backoff) {
   return Duration::from_ns(half + prng.between(0, 2 * half - 1));
 }
 
+// With RelayMode::sparse, other peers' heartbeat counters are relayed every second heartbeat
+// when peer_suspect_after leaves room for two such rounds (four heartbeats or more): the
+// indirect evidence that keeps a peer Ready when only the direct link to it failed still
+// arrives twice before it would be suspected. Our own counter goes out every heartbeat. In a
+// full mesh every neighbour hears each peer directly anyway, and the relayed entries were
+// most of a heartbeat's bytes and decoding.
+std::uint64_t liveness_relay_every(const Config& config) {
+  if (config.relay != RelayMode::sparse) return 1;
+  return config.peer_suspect_after >= config.heartbeat_interval * 4 ? 2 : 1;
+}
+
 }  // namespace
 
 Node::Node(const Config& config, const Identity& identity)
@@ -40,6 +51,8 @@ Node::Node(const Config& config, const Identity& identity)
                                       .incarnation = config.incarnation}),
       meshpeers_(config.meshpeer_namespace, config.reporting_instance) {
   MESH_ASSERT(config_.validate().ok());
+  liveness_relay_every_ = liveness_relay_every(config_);
+  MESH_ASSERT(liveness_relay_every_ >= 1);
   MESH_ASSERT(config_.zone.size() <= zone_size_max);
   for (const BootstrapPeer& bootstrap : config_.bootstrap) {
     if (bootstrap.key && *bootstrap.key == identity_.public_key()) continue;
@@ -356,7 +369,7 @@ void Node::on_established(Now now, Connection& connection) {
   connection.phase = LinkPhase::established;
   connection.peer = hello.identity;
   metrics_.connections_established++;
-  links_dirty_ = config_.relay == RelayMode::unlinked;
+  links_dirty_ = config_.relay == RelayMode::sparse;
   if (hello.identity == identity_.public_key()) {
     if (connection.target) targets_[*connection.target].disabled = true;
     close_connection(now, connection.id, "connected to ourselves", std::nullopt);
@@ -667,7 +680,9 @@ void Node::retry_meshpeers(Now now) {
 void Node::on_heartbeat(Now now) {
   if (config_.write_meshpeers) retry_meshpeers(now);
   membership_.tick(now);
-  const std::vector<LivenessEntry> changes = membership_.take_liveness_changes();
+  heartbeat_count_++;
+  const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0;
+  const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
   message_buffer_.clear();
   encode_liveness(changes, message_buffer_);
   for (auto& [id, connection] : connections_) {
@@ -871,7 +886,7 @@ void Node::forget_connection(Now now, ConnectionId id, const std::string& reason
     emit(EventLevel::debug, "connection to " + connection.address + " ended: " + reason);
   }
   if (connection.phase == LinkPhase::established) {
-    links_dirty_ = config_.relay == RelayMode::unlinked;
+    links_dirty_ = config_.relay == RelayMode::sparse;
   }
   connections_.erase(found);
 }
@@ -915,7 +930,7 @@ void Node::send_heights(Connection& connection) {
 // of them when the set changed, else only connections established since (a second connection
 // to a peer already linked leaves the set as it was).
 void Node::send_links_if_changed() {
-  MESH_ASSERT(config_.relay == RelayMode::unlinked);
+  MESH_ASSERT(config_.relay == RelayMode::sparse);
   MESH_ASSERT(links_dirty_);
   links_dirty_ = false;
   std::vector<PublicKey> peers = connected_peers();
@@ -958,7 +973,7 @@ void Node::on_links(Connection& connection, LinksMessage message) {
 }
 
 bool Node::relay_skips(const Connection& connection, const PublicKey& author) const {
-  if (config_.relay != RelayMode::unlinked) return false;
+  if (config_.relay != RelayMode::sparse) return false;
   // Our own operations reach a neighbour only from us; an author needs none of its own.
   if (author == identity_.public_key()) return false;
   if (connection.peer && *connection.peer == author) return true;

@@ -179,7 +179,7 @@ class Node {
     std::map<LogId, LogHeight> remote;  // what the peer is known to hold (a lower bound)
     std::set<LogId> catch_up;           // logs to push to this peer at the next flush
     // The peers this peer last reported (Links) a connection with, sorted: with
-    // RelayMode::unlinked, their operations are not relayed to it. Empty until it reports.
+    // RelayMode::sparse, their operations are not relayed to it. Empty until it reports.
     std::vector<PublicKey> remote_links;
     bool links_sent = false;  // our current links_advertised_ went out on this connection
   };
@@ -265,6 +265,10 @@ class Node {
   ConnectionId next_connection_id_ = 1;
   std::vector<DialTarget> targets_;
   Instant heartbeat_next_;
+  // Other peers' heartbeat counters go out every liveness_relay_every_-th heartbeat, our own
+  // every heartbeat (see liveness_relay_every in node.cc).
+  std::uint64_t heartbeat_count_ = 0;
+  std::uint64_t liveness_relay_every_ = 1;
   Instant resync_next_;
   Instant snapshot_next_;
   std::optional<Instant> dial_next_;
@@ -297,7 +301,7 @@ class Node {
   std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
-  // RelayMode::unlinked: our established peers as last announced (sorted), and whether the
+  // RelayMode::sparse: our established peers as last announced (sorted), and whether the
   // set of established connections changed since (checked at the next flush).
   std::vector<PublicKey> links_advertised_;
   bool links_dirty_ = false;

@@ -340,7 +340,7 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
   if (present(node["relay"])) {
     MESH_TRY(const std::string name, string(node["relay"], "engine.relay"));
     const auto relay = engine::relay_mode_from_name(name);
-    if (!relay) return error(node["relay"], "engine.relay", "expected all or unlinked");
+    if (!relay) return error(node["relay"], "engine.relay", "expected all or sparse");
     engine.relay = *relay;
   }
   MESH_TRY_VOID(

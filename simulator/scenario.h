@@ -63,7 +63,7 @@ struct EngineSpec {
   // asks for it is refused, with its line, on a machine without.
   engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
   // engine::Config::relay; the regression files recorded before Links existed pin `all`.
-  engine::RelayMode relay = engine::RelayMode::unlinked;
+  engine::RelayMode relay = engine::RelayMode::sparse;
 };
 
 // Copies the spec's settings into a node's config (the world's nodes, and the reader's check

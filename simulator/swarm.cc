@@ -156,7 +156,7 @@ Scenario generate_scenario(std::uint64_t seed, const SwarmOptions& options) {
   scenario.engine.status_write_delay =
       prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
   // A quarter relays every operation to every neighbour that may lack it, as before Links.
-  scenario.engine.relay = prng.chance(1, 4) ? engine::RelayMode::all : engine::RelayMode::unlinked;
+  scenario.engine.relay = prng.chance(1, 4) ? engine::RelayMode::all : engine::RelayMode::sparse;
   std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   scenario.checks.converge_within = Duration::from_seconds(60);

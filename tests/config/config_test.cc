@@ -243,7 +243,7 @@ TEST(Config, RelayDefaultsToTheEnginesAndRefusesUnknownNames) {
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ(all.value().config.mesh.relay, engine::RelayMode::all);
   expect_error("mesh:\n  zone: a\n  relay: some\n", ConfigError::bad_value,
-               "test.yaml:3: mesh.relay: expected all or unlinked, found 'some'");
+               "test.yaml:3: mesh.relay: expected all or sparse, found 'some'");
 }
 
 TEST(Config, BadNodesNameTheEntry) {

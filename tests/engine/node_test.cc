@@ -97,9 +97,9 @@ std::vector<std::uint64_t> duplicates_in_full_mesh(const std::vector<RelayMode>&
   return duplicates;
 }
 
-TEST(Node, UnlinkedRelayModeSendsEachOperationOnceInAFullMesh) {
-  const std::vector<RelayMode> unlinked(4, RelayMode::unlinked);
-  EXPECT_EQ(duplicates_in_full_mesh(unlinked), (std::vector<std::uint64_t>{0, 0, 0, 0}));
+TEST(Node, SparseRelayModeSendsEachOperationOnceInAFullMesh) {
+  const std::vector<RelayMode> sparse(4, RelayMode::sparse);
+  EXPECT_EQ(duplicates_in_full_mesh(sparse), (std::vector<std::uint64_t>{0, 0, 0, 0}));
   // relay=all: each receiver gets every operation again from both other receivers. The
   // author gets none: the receivers know it holds what it sent them.
   const std::vector<RelayMode> all(4, RelayMode::all);
@@ -110,7 +110,7 @@ TEST(Node, PeersThatReportNoLinksStillGetRelays) {
   // Node 2 relays everything and reports no links, as a node from before Links would: node 1
   // cannot know that node 2 holds a link to the author, so it relays to it (3 duplicates at
   // node 2), and node 2 relays to node 1 (3 at node 1).
-  const std::vector<RelayMode> mixed = {RelayMode::unlinked, RelayMode::unlinked, RelayMode::all};
+  const std::vector<RelayMode> mixed = {RelayMode::sparse, RelayMode::sparse, RelayMode::all};
   EXPECT_EQ(duplicates_in_full_mesh(mixed), (std::vector<std::uint64_t>{0, 3, 3}));
 }
 
@@ -209,10 +209,13 @@ TEST(Node, IndirectEvidenceKeepsAPeerReadyWhenOnlyTheDirectLinkIsCut) {
                net.node(1).connected_peers().size() == 2;
       },
       budget));
+  const std::size_t events_before = state_events(net.events(0), c_key).size();
   net.block(0, 2);
   net.drive_for(Duration::from_seconds(20));
-  // A hears C's heartbeats through B.
+  // A hears C's heartbeats through B, relayed every second heartbeat (relay=sparse): never
+  // suspected, not even while A's own link to C still counted as up.
   EXPECT_EQ(net.node(0).membership().state(c_key), PeerState::ready);
+  EXPECT_EQ(state_events(net.events(0), c_key).size(), events_before);
 }
 
 TEST(Node, ShutdownSaysGoodbyeAndPeersSeeTheReason) {

@@ -2,7 +2,7 @@
 //
 // Commands:
 //   add-nodes N [bootstrap=I] [trace=on] [liveness=on] [suspect=5s] [unavailable=30s]
-//             [network=NAME] [snapshot-max-log=N] [relay=all|unlinked]
+//             [network=NAME] [snapshot-max-log=N] [relay=all|sparse]
 //   start I... | stop I | pause I | resume I        (stop = graceful; pause = silent)
 //   block I J | unblock I J | isolate I | heal
 //   publish I KEY VALUE                              (a data operation authored by I)

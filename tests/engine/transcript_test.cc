@@ -1,6 +1,7 @@
-// Golden transcripts of the engine's protocol: handshake, sync and membership.
+// Golden transcripts of the engine's protocol: handshake, sync, membership and relaying.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/engine/transcript_env.h"
@@ -20,8 +21,13 @@ TEST_P(Transcript, MatchesTheGoldenFile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engine, Transcript,
-                         ::testing::Values("handshake", "sync", "membership", "relay"),
-                         [](const auto& param_info) { return param_info.param; });
+                         ::testing::Values("handshake", "sync", "membership", "relay",
+                                           "liveness-relay"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace mesh::test

@@ -193,7 +193,7 @@ TEST(Scenario, EngineRelayIsReadAndWrittenBack) {
   EXPECT_EQ(again.value().engine.relay, engine::RelayMode::all) << "written back";
   const auto bad = parse_scenario("zones: 2\nengine:\n  relay: none\n", "s.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message, "s.yaml:3: engine.relay: expected all or unlinked");
+  EXPECT_EQ(bad.error().message, "s.yaml:3: engine.relay: expected all or sparse");
 }
 
 TEST(Scenario, EveryShippedScenarioParses) {
