@@ -19,6 +19,7 @@
 #include "engine/identity.h"
 #include "engine/kube.h"
 #include "engine/noise.h"
+#include "engine/payload_cache.h"
 #include "engine/signature_cache.h"
 #include "engine/result.h"
 #include "engine/time.h"
@@ -118,6 +119,9 @@ struct Config {
   // Operations already verified, shared by the driver (the simulator shares one among all its
   // nodes); nullptr: verify every new operation. Borrowed; must outlive the node.
   SignatureCache* signature_cache = nullptr;
+  // Payloads already parsed, shared by the driver in the same way (the simulator's nodes);
+  // nullptr: parse every payload. Borrowed; must outlive the node.
+  PayloadCache* payload_cache = nullptr;
   // Test only (mesh-sim --break-merge-rule): makes the owner tie-break prefer the local zone,
   // a merge that depends on who merges. Exists so tests can prove the checkers catch it.
   bool test_break_merge_rule = false;

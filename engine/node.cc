@@ -48,7 +48,8 @@ Node::Node(const Config& config, const Identity& identity)
                                       .status_write_delay = config.status_write_delay,
                                       .test_break_merge_rule = config.test_break_merge_rule,
                                       .own_key = identity.public_key(),
-                                      .incarnation = config.incarnation}),
+                                      .incarnation = config.incarnation,
+                                      .payload_cache = config.payload_cache}),
       meshpeers_(config.meshpeer_namespace, config.reporting_instance) {
   MESH_ASSERT(config_.validate().ok());
   liveness_relay_every_ = liveness_relay_every(config_);

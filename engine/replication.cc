@@ -36,14 +36,37 @@ struct ParsedPayload {
   Json content;
 };
 
-Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operation) {
+// A payload's parsed tree: taken from `cache` or parsed into `owned` (and then shared through
+// the cache when there is one, or left in `owned`, whose content the caller may move out).
+Result<const Json*, std::string> payload_tree(const Operation& operation, PayloadCache* cache,
+                                              std::shared_ptr<const Json>& shared, Json& owned) {
+  if (cache != nullptr) {
+    shared = cache->find(operation.payload_hash());
+    if (shared != nullptr) return shared.get();
+  }
+  auto parsed = parse_json(as_text(operation.payload()), operation_payload_size_max);
+  if (!parsed.ok()) return fail(std::move(parsed).error().message);
+  if (cache == nullptr) {
+    owned = std::move(parsed).value();
+    return &owned;
+  }
+  shared = std::make_shared<const Json>(std::move(parsed).value());
+  cache->insert(operation.payload_hash(), shared, operation.payload().size());
+  return shared.get();
+}
+
+Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operation,
+                                                         PayloadCache* cache) {
   const auto malformed = [&](const std::string& what) {
     return fail(PayloadError::malformed, "operation " + operation.log().to_string() + "#" +
                                              std::to_string(operation.seq()) + ": " + what);
   };
-  auto parsed_json = parse_json(as_text(operation.payload()), operation_payload_size_max);
-  if (!parsed_json.ok()) return malformed(parsed_json.error().message);
-  const Json& json = parsed_json.value();
+  std::shared_ptr<const Json> shared;
+  Json owned;
+  const auto tree = payload_tree(operation, cache, shared, owned);
+  if (!tree.ok()) return malformed(tree.error());
+  MESH_ASSERT(tree.value() != nullptr);
+  const Json& json = *tree.value();
   if (!json.is_object() || value_at(json, {"v"}) != payload_version) {
     return malformed("not a version 1 replication payload");
   }
@@ -71,7 +94,15 @@ Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operat
     out.epoch = epoch.get<std::int64_t>();
     out.deleted = deleted.get<bool>();
   }
-  out.content = value_at(json, {out.owner_part ? "content" : "entry"});
+  const char* const content_key = out.owner_part ? "content" : "entry";
+  if (shared == nullptr) {
+    // Nobody else holds an uncached tree: take its content instead of copying it.
+    MESH_ASSERT(&json == &owned);
+    const auto found = owned.find(content_key);
+    if (found != owned.end()) out.content = std::move(*found);
+  } else {
+    out.content = value_at(json, {content_key});
+  }
   // A zone part may be null: the zone removed its entry.
   const bool removal = !out.owner_part && out.content.is_null();
   if (!out.content.is_object() && !removal) return malformed("content is not an object");
@@ -164,7 +195,7 @@ std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) con
 
 Result<void, Error<PayloadError>> Replication::handle_operation(Now now, const Operation& operation,
                                                                 const std::string& author_zone) {
-  auto parsed = parse_payload(operation);
+  auto parsed = parse_payload(operation, options_.payload_cache);
   if (!parsed.ok()) {
     stats_.rejected_operations++;
     return fail(std::move(parsed).error());

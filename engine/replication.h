@@ -36,6 +36,7 @@
 #include "engine/crypto.h"
 #include "engine/kube.h"
 #include "engine/operation.h"
+#include "engine/payload_cache.h"
 #include "engine/strategy.h"
 #include "engine/time.h"
 
@@ -61,6 +62,9 @@ struct ReplicationOptions {
   std::uint64_t incarnation = 0;       // our log's incarnation at start
   // How long an orphan (see find_orphans) waits for the rest of its owner's log.
   Duration orphan_grace = Duration::from_seconds(10);
+  // Parsed payloads shared with other nodes (engine/payload_cache.h); nullptr: parse each.
+  // Borrowed; must outlive the replication.
+  PayloadCache* payload_cache = nullptr;
 };
 
 // An operation the node should author in its own log.

@@ -157,6 +157,7 @@ engine::Config Impl::node_config(const Zone& zone) const {
   config.reporting_instance = "mesh-controller-" + zone.name;
   config.test_break_merge_rule = options_.break_merge_rule || scenario_.test_break_merge_rule;
   config.signature_cache = &signature_cache_;
+  config.payload_cache = &payload_cache_;
   config.write_meshpeers = scenario_.engine.meshpeers;
   return config;
 }

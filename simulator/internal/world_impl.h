@@ -17,6 +17,7 @@
 
 #include "engine/node.h"
 #include "engine/prng.h"
+#include "engine/payload_cache.h"
 #include "engine/signature_cache.h"
 #include "io_sim/clock.h"
 #include "io_sim/network.h"
@@ -157,6 +158,7 @@ class Impl {
   io_sim::Network network_;
   // Shared by every node (verification is a pure function of bytes); nodes insert into it.
   mutable engine::SignatureCache signature_cache_;
+  mutable engine::PayloadCache payload_cache_;
   std::vector<std::unique_ptr<Zone>> zones_;
   std::map<std::pair<std::int64_t, std::uint64_t>, Event> queue_;
   std::uint64_t sequence_ = 0;

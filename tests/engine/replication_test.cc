@@ -2,6 +2,7 @@
 // there is one; where our rule differs on purpose the comment says how.
 #include "engine/replication.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -995,8 +996,9 @@ ZoneWorld random_history(std::size_t zone_count) {
 
 // Applies `operations` in the given order to a fresh replication of `zone`.
 std::map<std::string, std::string> merged(const std::vector<Operation>& operations,
-                                          ZoneWorld& world) {
-  Replication replication({.zone = "observer", .resources = {any_application}});
+                                          ZoneWorld& world, PayloadCache* cache = nullptr) {
+  Replication replication(
+      {.zone = "observer", .resources = {any_application}, .payload_cache = cache});
   replication.handle_relist(Now{}, {KubeKind::resource(0), {}});
   for (const Operation& op : operations) {
     if (op.kind() == OperationKind::snapshot) {
@@ -1042,6 +1044,22 @@ RC_GTEST_PROP(ReplicationProperty, AnyOrderWithDuplicatesGivesIdenticalObjects, 
   const auto second = merged(shuffled(operations), world);
   RC_ASSERT(first == second);
   RC_ASSERT(first == merged(world.pool(), world));
+}
+
+// The simulator's shared cache of parsed payloads is invisible: a tiny one (evicting all the
+// time, so some payloads come from it and some are parsed again) merges as no cache does.
+RC_GTEST_PROP(ReplicationProperty, ASharedPayloadCacheChangesNoMerge, ()) {
+  const auto zone_count = *rc::gen::inRange<std::size_t>(2, 5);
+  ZoneWorld world = random_history(zone_count);
+  const std::vector<Operation> operations = world.pool();
+  PayloadCache cache(*rc::gen::inRange<std::size_t>(1, 8));
+  const auto uncached = merged(operations, world);
+  RC_ASSERT(merged(operations, world, &cache) == uncached);
+  RC_ASSERT(merged(shuffled(operations), world, &cache) == uncached);
+  const bool any_data = std::any_of(operations.begin(), operations.end(), [](const Operation& op) {
+    return op.kind() == OperationKind::data;
+  });
+  RC_ASSERT(cache.size() > 0 || !any_data);
 }
 
 RC_GTEST_PROP(ReplicationProperty, ADeleteIsNeverUndoneByAnOlderOperation, ()) {
