@@ -36,6 +36,33 @@ struct ParsedPayload {
   Json content;
 };
 
+// What makes an owner part's content unusable, or nothing. Its labels and annotations become
+// an object's metadata (Strategy::main_body merges the mesh's keys into them), so they are maps
+// of strings, as Kubernetes requires; a peer's payload with anything else was merged into a
+// JSON type error that ended the node. The default strategy's body and its metadata are
+// merged member by member, so they are objects.
+std::optional<std::string> owner_content_problem(const Json& content) {
+  MESH_ASSERT(content.is_object());
+  for (const char* field : {"labels", "annotations"}) {
+    const auto found = content.find(field);
+    if (found == content.end() || found->is_null()) continue;
+    if (!found->is_object()) return std::string("content.") + field + " is not an object";
+    for (const auto& [key, value] : found->items()) {
+      if (!value.is_string()) {
+        return std::string("content.") + field + "." + key + " is not a string";
+      }
+    }
+  }
+  const auto body = content.find("body");
+  if (body == content.end() || body->is_null()) return std::nullopt;
+  if (!body->is_object()) return std::string("content.body is not an object");
+  const auto metadata = body->find("metadata");
+  if (metadata != body->end() && !metadata->is_null() && !metadata->is_object()) {
+    return std::string("content.body.metadata is not an object");
+  }
+  return std::nullopt;
+}
+
 // A payload's parsed tree: taken from `cache` or parsed into `owned` (and then shared through
 // the cache when there is one, or left in `owned`, whose content the caller may move out).
 Result<const Json*, std::string> payload_tree(const Operation& operation, PayloadCache* cache,
@@ -106,6 +133,9 @@ Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operat
   // A zone part may be null: the zone removed its entry.
   const bool removal = !out.owner_part && out.content.is_null();
   if (!out.content.is_object() && !removal) return malformed("content is not an object");
+  if (out.owner_part) {
+    if (const auto problem = owner_content_problem(out.content)) return malformed(*problem);
+  }
   return out;
 }
 

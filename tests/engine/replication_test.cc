@@ -794,10 +794,25 @@ TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
       R"("part":"zone","gen":1,"entry":{}})";
   EXPECT_EQ(replication.handle_operation(Now{}, make(impostor), "zone9").error().code,
             PayloadError::wrong_zone);
+  // Labels and annotations of an owner part become metadata maps of strings: anything else
+  // is refused here (a string for labels once ended every node that merged it).
+  const std::string owner_prefix =
+      R"({"v":1,"kind":"dcp.hiro.io/v1/AnyApplication","ns":"default","name":"b","zone":"zone2",)"
+      R"("part":"owner","gen":1,"epoch":1,"owner":"zone2","deleted":false,"content":)";
+  for (const std::string content : {R"({"labels":"x","spec":{}})",
+                                    R"({"annotations":{"note":1},"spec":{}})",
+                                    R"({"labels":[],"spec":{}})"}) {
+    const auto result = replication.handle_operation(Now{}, make(owner_prefix + content + "}"), "");
+    ASSERT_FALSE(result.ok()) << content;
+    EXPECT_EQ(result.error().code, PayloadError::malformed) << content;
+    EXPECT_NE(result.error().message.find("content."), std::string::npos) << result.error().message;
+  }
+  replication.reconcile(Now{});  // nothing was merged, so nothing throws or is written
+  EXPECT_FALSE(replication.poll_request().has_value());
   std::string deep(200, '[');
   EXPECT_EQ(replication.handle_operation(Now{}, make(deep), "").error().code,
             PayloadError::malformed);
-  EXPECT_EQ(replication.stats().rejected_operations, 5u);
+  EXPECT_EQ(replication.stats().rejected_operations, 8u);
 }
 
 // --- default strategy (owner-zone label) ---
