@@ -9,7 +9,7 @@ namespace mesh::engine {
 
 namespace {
 
-bool is_mesh_key(const std::string& key) {
+bool is_mesh_key(std::string_view key) {
   return key == owner_zone_label || key == generation_annotation;
 }
 
@@ -35,6 +35,43 @@ Json metadata_for(const std::string& namespace_name, const std::string& name, co
   annotations[generation_annotation] = std::to_string(generation);
   metadata["annotations"] = annotations;
   return metadata;
+}
+
+// The next member of `map` from `at` on that is not `skipped` (by key).
+template <typename Skipped>
+Json::const_iterator next_kept(const Json& map, Json::const_iterator at, const Skipped& skipped) {
+  while (at != map.cend() && skipped(at.key())) ++at;
+  return at;
+}
+
+// Whether metadata_for's map `field` (labels or annotations) is the same for the desired and
+// the held state, without building either: the desired map is the content's (any keys, an
+// absent or null one empty) with `mesh_key` set to `desired_value`; the held one is the local
+// object's user map (the mesh's keys dropped) with `mesh_key` set to `held_value`. Both maps
+// iterate in key order, so one walk compares them.
+bool same_metadata_map(const Json& content, const Json& local, const char* field,
+                       const char* mesh_key, const std::string& desired_value,
+                       const std::string& held_value) {
+  MESH_ASSERT(is_mesh_key(mesh_key));
+  if (desired_value != held_value) return false;
+  static const Json empty = Json::object();
+  const auto desired_member = content.find(field);
+  // A payload's map is checked to be an object (check_owner_content); a null one is empty.
+  const Json& desired = desired_member != content.end() && desired_member->is_object()
+                            ? *desired_member
+                            : empty;
+  const Json& held_member = value_at(local, {"metadata", field});
+  const Json& held = held_member.is_object() ? held_member : empty;
+  const auto desired_skipped = [&](const std::string& key) { return key == mesh_key; };
+  const auto held_skipped = [](const std::string& key) { return is_mesh_key(key); };
+  auto d = next_kept(desired, desired.cbegin(), desired_skipped);
+  auto h = next_kept(held, held.cbegin(), held_skipped);
+  while (d != desired.cend() && h != held.cend()) {
+    if (d.key() != h.key() || !same_canonical(d.value(), h.value())) return false;
+    d = next_kept(desired, std::next(d), desired_skipped);
+    h = next_kept(held, std::next(h), held_skipped);
+  }
+  return d == desired.cend() && h == held.cend();
 }
 
 class AnyApplicationStrategy final : public Strategy {
@@ -119,23 +156,23 @@ class AnyApplicationStrategy final : public Strategy {
     body["status"] = std::move(status);
     return body;
   }
-  // Piece by piece, without copying the spec or the zone entries into bodies: this runs on
-  // every input that touches an object, and building four bodies to compare them was a tenth
-  // of the simulator's instructions. Exactly Strategy::main_matches (checked by a property).
-  bool main_matches(const ResourceKind&, const std::string& namespace_name, const std::string& name,
+  // Piece by piece, without copying the spec, the metadata maps or the zone entries into
+  // bodies: this runs on every input that touches an object, and building four bodies to
+  // compare them was a tenth of the simulator's instructions (building the two metadata
+  // objects alone, 3 %). Exactly Strategy::main_matches (checked by a property). Both bodies
+  // carry the same name and namespace, so the metadata differs only in labels and annotations.
+  bool main_matches(const ResourceKind&, const std::string&, const std::string&,
                     const Json& content, std::uint64_t generation, const std::string& owner_zone,
                     const Json& local) const override {
-    Json held_meta_content = Json::object();
-    if (auto labels = user_map(local, "labels")) held_meta_content["labels"] = *labels;
-    if (auto annotations = user_map(local, "annotations")) {
-      held_meta_content["annotations"] = *annotations;
+    const std::string held_owner = string_at(local, {"metadata", "labels", owner_zone_label});
+    if (!same_metadata_map(content, local, "labels", owner_zone_label, owner_zone, held_owner)) {
+      return false;
     }
-    const Json held_metadata = metadata_for(
-        namespace_name, name, held_meta_content,
-        string_at(local, {"metadata", "labels", owner_zone_label}), declared_generation(local));
-    const Json desired_metadata =
-        metadata_for(namespace_name, name, content, owner_zone, generation);
-    if (!same_canonical(desired_metadata, held_metadata)) return false;
+    if (!same_metadata_map(content, local, "annotations", generation_annotation,
+                           std::to_string(generation),
+                           std::to_string(declared_generation(local)))) {
+      return false;
+    }
     const Json& held_spec = value_at(local, {"spec"});
     const bool desired_has_spec = content.contains("spec");
     if (desired_has_spec != !held_spec.is_null()) return false;

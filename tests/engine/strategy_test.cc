@@ -84,12 +84,17 @@ RC_GTEST_PROP(AnyApplicationStrategy, MatchesAnswerAsComparingTheBodiesDoes, ())
   const Json& source = own ? local : other;
   Json content = strategy->owner_content(source);
   // One piece changed, so that pairs differing in one place only come up often.
-  switch (*rc::gen::inRange(0, 6)) {
+  switch (*rc::gen::inRange(0, 9)) {
     case 0: content.erase("spec"); break;
     case 1: content["spec"] = *one_of({Json{{"zones", 1}}, Json::object()}); break;
     case 2: content["ownership"] = nullptr; break;  // a payload may say null
     case 3: content.erase("ownership"); break;
     case 4: content["labels"]["app"] = "x"; break;
+    // Mesh keys a payload may carry in its maps (the owner label is overridden; any other is
+    // kept, and no local object's user map holds it), and a null map.
+    case 5: content["labels"][owner_zone_label] = "zone9"; break;
+    case 6: content["annotations"][owner_zone_label] = "zone1"; break;
+    case 7: content["labels"] = nullptr; break;
     default: break;
   }
   const std::uint64_t generation =
