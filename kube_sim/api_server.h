@@ -48,8 +48,10 @@ struct Options {
   bool auto_create_namespaces = true;
   // Registers builtin_types() at construction.
   bool builtin_types = true;
-  // Changes retained per type for watch replay; at most kube_sim::watch_history_max.
-  std::size_t watch_history_max = 1'000;
+  // Changes retained per type for watch replay; at most kube_sim::watch_history_max. 100, like
+  // kube-apiserver's --default-watch-cache-size: a watch resumed from further back gets 410
+  // Gone and relists, as against a real server whose watch cache has moved on.
+  std::size_t watch_history_max = 100;
   // Events queued per watch before it is terminated; at most kube_sim::watch_queue_events_max.
   std::size_t watch_queue_events_max = 10'000;
   // When positive, set_time() emits bookmarks once this much wall time has passed since the
