@@ -389,8 +389,15 @@ std::size_t LogStore::tail_count(const LogId& id) const {
   if (found == logs_.end()) return 0;
   const Log& log = found->second;
   if (!log.snapshot_seq) return log.held.size();
-  const auto first_after = log.held.upper_bound(*log.snapshot_seq);
-  return static_cast<std::size_t>(std::distance(first_after, log.held.end()));
+  // Everything after the newest snapshot was accepted in order (accept_contiguous) and only a
+  // newer snapshot drops held operations, so the tail is the run snapshot_seq+1..next_seq-1:
+  // counted without walking it (the node asks after every input).
+  MESH_ASSERT(*log.snapshot_seq < log.next_seq);
+  const auto count = static_cast<std::size_t>(log.next_seq - 1 - *log.snapshot_seq);
+  MESH_DEBUG_ASSERT(count == static_cast<std::size_t>(std::distance(
+                                 log.held.upper_bound(*log.snapshot_seq), log.held.end())));
+  MESH_ASSERT(count == 0 || log.held.rbegin()->first == log.next_seq - 1);
+  return count;
 }
 
 std::vector<LogId> LogStore::logs() const {
