@@ -370,7 +370,6 @@ void Node::on_established(Now now, Connection& connection) {
   connection.phase = LinkPhase::established;
   connection.peer = hello.identity;
   metrics_.connections_established++;
-  links_dirty_ = config_.relay == RelayMode::sparse;
   if (hello.identity == identity_.public_key()) {
     if (connection.target) targets_[*connection.target].disabled = true;
     close_connection(now, connection.id, "connected to ourselves", std::nullopt);
@@ -405,6 +404,12 @@ void Node::on_established(Now now, Connection& connection) {
   message_buffer_.clear();
   encode_liveness(membership_.liveness_all(), message_buffer_);
   send_message(connection, message_buffer_);
+  if (config_.relay == RelayMode::sparse) {
+    // The new neighbour hears our links at once; the others at the next heartbeat.
+    message_buffer_.clear();
+    encode_links(linked_peers(), message_buffer_);
+    send_message(connection, message_buffer_);
+  }
 }
 
 // Two connections between the same two nodes. If the old one has gone quiet it is a
@@ -689,6 +694,7 @@ void Node::on_heartbeat(Now now) {
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
   }
+  if (config_.relay == RelayMode::sparse) announce_links();
   // Catch up without a burst if the driver fell behind by several intervals.
   while (heartbeat_next_ <= now.monotonic)
     heartbeat_next_ = heartbeat_next_ + config_.heartbeat_interval;
@@ -886,9 +892,6 @@ void Node::forget_connection(Now now, ConnectionId id, const std::string& reason
   } else {
     emit(EventLevel::debug, "connection to " + connection.address + " ended: " + reason);
   }
-  if (connection.phase == LinkPhase::established) {
-    links_dirty_ = config_.relay == RelayMode::sparse;
-  }
   connections_.erase(found);
 }
 
@@ -927,30 +930,30 @@ void Node::send_heights(Connection& connection) {
   send_message(connection, message_buffer_);
 }
 
-// Announces our established peers to every neighbour that has not heard the current set: all
-// of them when the set changed, else only connections established since (a second connection
-// to a peer already linked leaves the set as it was).
-void Node::send_links_if_changed() {
-  MESH_ASSERT(config_.relay == RelayMode::sparse);
-  MESH_ASSERT(links_dirty_);
-  links_dirty_ = false;
+// Our established peers, sorted, each once: what a Links message says.
+std::vector<PublicKey> Node::linked_peers() const {
   std::vector<PublicKey> peers = connected_peers();
   peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
-  if (peers != links_advertised_) {
-    links_advertised_ = std::move(peers);
-    for (auto& [id, connection] : connections_) connection.links_sent = false;
-  }
-  MESH_ASSERT(links_advertised_.size() <= links_entries_max);
-  bool encoded = false;
+  MESH_ASSERT(peers.size() <= links_entries_max);
+  return peers;
+}
+
+// At a heartbeat: tells every neighbour our links when they changed since the last round. At
+// most one Links message per connection per heartbeat, like the heartbeat itself: announcing
+// every change at once cost a hub (the bootstrap node of a 1000-zone mesh, linked to most
+// zones while they connect) a message to each of its neighbours per connection that opened or
+// closed, half a million in 40 simulated seconds. Until the round, a neighbour's view is
+// stale: a link it still believes up only delays relays to it by one heartbeat (on_links),
+// a link it does not know yet only costs duplicates.
+void Node::announce_links() {
+  MESH_ASSERT(config_.relay == RelayMode::sparse);
+  std::vector<PublicKey> peers = linked_peers();
+  if (peers == links_advertised_) return;
+  links_advertised_ = std::move(peers);
+  message_buffer_.clear();
+  encode_links(links_advertised_, message_buffer_);
   for (auto& [id, connection] : connections_) {
-    if (connection.phase != LinkPhase::established || connection.links_sent) continue;
-    if (!encoded) {
-      message_buffer_.clear();
-      encode_links(links_advertised_, message_buffer_);
-      encoded = true;
-    }
-    send_message(connection, message_buffer_);
-    connection.links_sent = true;
+    if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
   }
 }
 
@@ -1028,7 +1031,6 @@ void Node::flush(Now now) {
     update_zone_liveness(now);
     pump_replication(now);  // takeovers decided just now publish at once
   }
-  if (links_dirty_) send_links_if_changed();
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established && !connection.catch_up.empty()) {
       send_catch_up(connection);

@@ -181,7 +181,6 @@ class Node {
     // The peers this peer last reported (Links) a connection with, sorted: with
     // RelayMode::sparse, their operations are not relayed to it. Empty until it reports.
     std::vector<PublicKey> remote_links;
-    bool links_sent = false;  // our current links_advertised_ went out on this connection
   };
 
   struct DialTarget {
@@ -238,7 +237,8 @@ class Node {
   void send_message(Connection& connection, const Bytes& message);
   void send_heights(Connection& connection);
   void send_catch_up(Connection& connection);
-  void send_links_if_changed();
+  std::vector<PublicKey> linked_peers() const;
+  void announce_links();
   void flush(Now now);
   void emit(EventLevel level, std::string message);
   // Lets replication publish, merge and reconcile until it has nothing more to say.
@@ -301,10 +301,8 @@ class Node {
   std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
-  // RelayMode::sparse: our established peers as last announced (sorted), and whether the
-  // set of established connections changed since (checked at the next flush).
+  // RelayMode::sparse: our established peers as last announced to all neighbours (sorted).
   std::vector<PublicKey> links_advertised_;
-  bool links_dirty_ = false;
 };
 
 }  // namespace mesh::engine
