@@ -21,6 +21,9 @@ using Json = nlohmann::json;
 
 constexpr std::int64_t wall_origin_ms = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
 constexpr int drive_steps_max = 100'000;
+// disturb() picks deploy and undeploy durations below this, so objects it made the zone delete
+// are gone this long after the deletion was issued.
+constexpr int workload_duration_seconds_max = 60;
 
 kube_sim::ObjectKey object_key(const std::string& name) {
   return kube_sim::ObjectKey{kube_sim::anyapplication_type().resource(), "default", name};
@@ -221,6 +224,32 @@ void bring_up_local(Zone& zone, const AppParams& params = {}) {
   zone.poke();
   zone.run_for(Duration::from_seconds(60));
   ASSERT_EQ(state_of(zone.get(params.name)), "Operational");
+}
+
+// The healing phase of HealsToOperationalOnTheCurrentVersion: the faults stop, placements name
+// zone "a" again, and one object event comes once every deletion the zone issued before has
+// finished. That wait is part of the precondition: a derived Placement job cancels a running
+// upgrade Undeploy (§3 step 8, §4), and with the new chartVersion recorded and the old objects
+// still terminating, rule 1 matches but starts no job (§6; the §7 wedge). The controller does
+// not watch its workload (§1) and never resyncs (§10), so only an event after those objects are
+// gone gets it going again. False when the zone could not be driven (a test failure).
+bool heal(Zone& zone) {
+  AppController& controller = zone.controller();
+  if (!controller.set_health(app_key("web"), Health::healthy).ok()) return false;
+  controller.set_chart_repository_reachable(true);
+  Json status = zone.get()["status"];
+  status["ownership"]["placements"] = Json::parse(R"([{"zone":"a"}])");
+  // An injected conflict may still wait for its write: retry like any client would.
+  bool written = false;
+  for (int attempt = 0; attempt < 40 && !written; attempt++) {
+    written = zone.try_write_status("web", status);
+  }
+  if (!written) return false;
+  zone.poke();
+  if (!zone.run_for(Duration::from_seconds(workload_duration_seconds_max))) return false;
+  zone.touch("web", 1);
+  zone.poke();
+  return zone.run_for(Duration::from_seconds(1'800));
 }
 
 TEST(AppController, ClaimsOnCreateBeforeTheFinalizer) {
@@ -656,6 +685,76 @@ TEST(AppController, DeployOverTerminatingObjectsRedeploysOnceTheyAreGone) {
   EXPECT_TRUE(workload[0].complete);
 }
 
+// A Local application in zone "a", Operational on 2.0.3, whose upgrade to 2.0.4 is undeploying
+// the old objects (a 47 s deletion) when placements are cleared: the owner's derived Placement job
+// cancels the Undeploy job (§3 step 8, §4) and writes placements = [a] again at once.
+void cancel_upgrade_undeploy(Zone& zone) {
+  zone.controller().set_undeploy_duration(Duration::from_seconds(47));
+  bring_up_local(zone);
+  ASSERT_TRUE(zone.controller().set_chart_version("~2.0", "2.0.4").ok());
+  // The controller's copy of the index was refreshed at t=60; the t=120 refresh moves the target.
+  ASSERT_TRUE(zone.run_for(Duration::from_seconds(65)));
+  ASSERT_EQ(zone.controller().running_job(app_key("web")), JobKind::undeploy);
+  Json status = zone.get()["status"];
+  status["ownership"]["placements"] = Json::array();
+  zone.write_status("web", status);
+  zone.poke();
+  ASSERT_TRUE(zone.run_for(Duration::zero()));
+  const Json object = zone.get();
+  EXPECT_EQ(object["status"]["ownership"]["placements"], Json::parse(R"([{"zone":"a"}])"));
+  EXPECT_EQ(zone_entry_of(object, "a")["chartVersion"], "2.0.4");
+  EXPECT_FALSE(zone.controller().running_job(app_key("web")).has_value());
+  const auto workload = zone.controller().workload(app_key("web"));
+  ASSERT_EQ(workload.size(), 1U);
+  EXPECT_EQ(workload[0].version, "2.0.3");
+  EXPECT_TRUE(workload[0].deleting);
+}
+
+// §6 rule 1 matches (objects of 2.0.3 remain) but starts no job (none of 2.0.4 exist), and the
+// controller does not watch its workload (§1): after an event while the old objects terminate
+// the zone stays in Relocation; only an event after they are gone deploys 2.0.4.
+TEST(AppController, CancelledUpgradeUndeployWaitsForAnEventAfterTheOldObjectsAreGone) {
+  Zone zone("a");
+  ASSERT_NO_FATAL_FAILURE(cancel_upgrade_undeploy(zone));
+  zone.touch("web", 1);
+  zone.poke();
+  ASSERT_TRUE(zone.run_for(Duration::from_seconds(1'800)));
+  zone.poke();  // no object event: only brings workload() up to now
+  EXPECT_TRUE(zone.controller().workload(app_key("web")).empty());
+  Json object = zone.get();
+  EXPECT_EQ(state_of(object), "Relocation");
+  EXPECT_EQ(condition_status(object, "a", "Undeployment"), "Undeploy");
+  EXPECT_FALSE(zone.controller().running_job(app_key("web")).has_value());
+  zone.touch("web", 2);
+  zone.poke();
+  ASSERT_TRUE(zone.run_for(Duration::from_seconds(1'800)));
+  object = zone.get();
+  EXPECT_EQ(state_of(object), "Operational");
+  EXPECT_EQ(condition_status(object, "a", "Local"), "Healthy");
+  const auto workload = zone.controller().workload(app_key("web"));
+  ASSERT_EQ(workload.size(), 1U);
+  EXPECT_EQ(workload[0].version, "2.0.4");
+  EXPECT_TRUE(workload[0].complete);
+  EXPECT_TRUE(zone.controller().violations().empty());
+}
+
+// The fault schedule that HealsToOperationalOnTheCurrentVersion shrank to (seeds
+// 4248829950429425281, 18325887829734106422, 5918092445806179815): its healing phase must
+// wait for the old objects to go before its one object event.
+TEST(AppController, HealingAfterACancelledUpgradeUndeployReachesOperational) {
+  Zone zone("a");
+  ASSERT_NO_FATAL_FAILURE(cancel_upgrade_undeploy(zone));
+  ASSERT_TRUE(heal(zone));
+  const Json object = zone.get();
+  EXPECT_EQ(state_of(object), "Operational");
+  EXPECT_EQ(condition_status(object, "a", "Local"), "Healthy");
+  EXPECT_EQ(zone_entry_of(object, "a")["chartVersion"], "2.0.4");
+  const auto workload = zone.controller().workload(app_key("web"));
+  ASSERT_EQ(workload.size(), 1U);
+  EXPECT_EQ(workload[0].version, "2.0.4");
+  EXPECT_TRUE(workload[0].complete);
+}
+
 TEST(AppController, RestartLosesJobsAndRederivesFromStatus) {
   Zone zone("a");
   zone.controller().set_deploy_duration(Duration::from_seconds(30));
@@ -876,14 +975,17 @@ void disturb(Zone& zone, std::string& chart_version) {
       if (*rc::gen::arbitrary<bool>()) zone.api().compact_history();
       break;
     default:
-      controller.set_deploy_duration(Duration::from_seconds(*rc::gen::inRange(0, 60)));
-      controller.set_undeploy_duration(Duration::from_seconds(*rc::gen::inRange(0, 60)));
+      controller.set_deploy_duration(
+          Duration::from_seconds(*rc::gen::inRange(0, workload_duration_seconds_max)));
+      controller.set_undeploy_duration(
+          Duration::from_seconds(*rc::gen::inRange(0, workload_duration_seconds_max)));
       break;
   }
 }
 
-// Liveness: after any schedule of recoverable faults, once they stop and placements name the
-// zone again, one object event brings the application to Operational on the current version.
+// Liveness: after any schedule of recoverable faults, once they stop, placements name the zone
+// again and the deletions it issued have finished, one object event brings the application to
+// Operational on the current version (see heal()).
 RC_GTEST_PROP(AppControllerProperty, HealsToOperationalOnTheCurrentVersion, ()) {
   Zone zone("a");
   std::string chart_version = "2.0.3";
@@ -897,19 +999,7 @@ RC_GTEST_PROP(AppControllerProperty, HealsToOperationalOnTheCurrentVersion, ()) 
     RC_ASSERT(zone.run_for(Duration::from_seconds(*rc::gen::inRange(0, 120))));
   }
   AppController& controller = zone.controller();
-  RC_ASSERT(controller.set_health(app_key("web"), Health::healthy).ok());
-  controller.set_chart_repository_reachable(true);
-  Json status = zone.get()["status"];
-  status["ownership"]["placements"] = Json::parse(R"([{"zone":"a"}])");
-  // An injected conflict may still wait for its write: retry like any client would.
-  bool written = false;
-  for (int attempt = 0; attempt < 40 && !written; attempt++) {
-    written = zone.try_write_status("web", status);
-  }
-  RC_ASSERT(written);
-  zone.touch("web", 1);
-  zone.poke();
-  RC_ASSERT(zone.run_for(Duration::from_seconds(1'800)));
+  RC_ASSERT(heal(zone));
   const Json object = zone.get();
   RC_ASSERT(state_of(object) == "Operational");
   RC_ASSERT(condition_status(object, "a", "Local") == "Healthy");
