@@ -51,10 +51,11 @@ enum class RelayMode {
   // Every accepted operation to every neighbour whose known heights show it may lack it, and
   // every other peer's heartbeat counter at every heartbeat.
   all,
-  // As `all`, except: no operation to a neighbour that reports (Links) a connection of its own
-  // to the operation's author, who pushes to it directly (a link that fails silently is
-  // covered when the neighbour reports it gone, after at most its link_idle_timeout: that
-  // author's logs are then pushed to it again); and other peers' heartbeat counters every
+  // As `all`, except: an operation that came straight from its author is not relayed to a
+  // neighbour that reports (Links) a connection of its own to that author, who pushes it there
+  // itself (a link that fails silently is covered when the neighbour reports it gone, after
+  // its link_idle_timeout and a heartbeat: that author's logs are then pushed to it again);
+  // and a node linked to every peer it knows relays the others' heartbeat counters every
   // second heartbeat when peer_suspect_after is at least four heartbeats.
   sparse,
 };

@@ -97,6 +97,8 @@ class Membership {
   // `relayed`, only our own entry: the others stay marked for a later round.
   std::vector<LivenessEntry> take_liveness_changes(bool relayed = true);
 
+  // Peers tracked (ourselves not included).
+  std::size_t peer_count() const { return peers_.size(); }
   PeerState state(const PublicKey& key) const;
   std::optional<PeerView> peer(const PublicKey& key) const;
   std::vector<PeerView> peers() const;  // sorted by key; excludes ourselves

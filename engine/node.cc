@@ -19,12 +19,15 @@ Duration jitter(Prng& prng, Duration backoff) {
   return Duration::from_ns(half + prng.between(0, 2 * half - 1));
 }
 
-// With RelayMode::sparse, other peers' heartbeat counters are relayed every second heartbeat
-// when peer_suspect_after leaves room for two such rounds (four heartbeats or more): the
-// indirect evidence that keeps a peer Ready when only the direct link to it failed still
-// arrives twice before it would be suspected. Our own counter goes out every heartbeat. In a
-// full mesh every neighbour hears each peer directly anyway, and the relayed entries were
-// most of a heartbeat's bytes and decoding.
+// With RelayMode::sparse, a node linked to every peer it knows relays the others' heartbeat
+// counters every second heartbeat when peer_suspect_after leaves room for two such rounds
+// (four heartbeats or more); its own counter goes out every heartbeat. Such a node is one hop
+// from every peer, so its relays are the freshest indirect evidence there is, at most two
+// heartbeats old: the evidence that keeps a peer Ready when only the direct link to it failed
+// still arrives twice before it would be suspected. A node further from some peer relays
+// every heartbeat, or evidence aging two heartbeats per hop could come too late over several.
+// In a full mesh every neighbour hears each peer directly anyway, and the relayed entries
+// were most of a heartbeat's bytes and decoding.
 std::uint64_t liveness_relay_every(const Config& config) {
   if (config.relay != RelayMode::sparse) return 1;
   return config.peer_suspect_after >= config.heartbeat_interval * 4 ? 2 : 1;
@@ -405,10 +408,12 @@ void Node::on_established(Now now, Connection& connection) {
   encode_liveness(membership_.liveness_all(), message_buffer_);
   send_message(connection, message_buffer_);
   if (config_.relay == RelayMode::sparse) {
-    // The new neighbour hears our links at once; the others at the next heartbeat.
+    // The new neighbour hears our links at once; every neighbour at the next heartbeat, even if
+    // the set is back to what they heard last by then: the new one must not keep this one.
     message_buffer_.clear();
     encode_links(linked_peers(), message_buffer_);
     send_message(connection, message_buffer_);
+    links_advertised_.reset();
   }
 }
 
@@ -584,7 +589,7 @@ void Node::on_accepted(Now now, const AcceptedOperation& accepted, const Connect
   // Eager push: every other neighbour that may lack it gets it at the next flush.
   for (auto& [id, connection] : connections_) {
     if (&connection == source || connection.phase != LinkPhase::established) continue;
-    if (relay_skips(connection, accepted.log.author)) continue;
+    if (relay_skips(connection, accepted.log.author, source)) continue;
     const auto known = connection.remote.find(accepted.log);
     if (known == connection.remote.end() || known->second.next_seq <= accepted.seq) {
       connection.catch_up.insert(accepted.log);
@@ -687,7 +692,8 @@ void Node::on_heartbeat(Now now) {
   if (config_.write_meshpeers) retry_meshpeers(now);
   membership_.tick(now);
   heartbeat_count_++;
-  const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0;
+  const bool linked_to_all = linked_peers().size() >= membership_.peer_count();
+  const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0 || !linked_to_all;
   const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
   message_buffer_.clear();
   encode_liveness(changes, message_buffer_);
@@ -930,10 +936,14 @@ void Node::send_heights(Connection& connection) {
   send_message(connection, message_buffer_);
 }
 
-// Our established peers, sorted, each once: what a Links message says.
+// Our established peers, sorted, each once: what a Links message says. Cut to the first
+// links_entries_max, as the wire allows no more: a neighbour then relays to us the operations
+// of the peers left out (duplicates), never fewer. Dials are not bounded by connections_max,
+// only accepts, so a hub can hold more established connections than that.
 std::vector<PublicKey> Node::linked_peers() const {
   std::vector<PublicKey> peers = connected_peers();
   peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  if (peers.size() > links_entries_max) peers.resize(links_entries_max);
   MESH_ASSERT(peers.size() <= links_entries_max);
   return peers;
 }
@@ -948,10 +958,10 @@ std::vector<PublicKey> Node::linked_peers() const {
 void Node::announce_links() {
   MESH_ASSERT(config_.relay == RelayMode::sparse);
   std::vector<PublicKey> peers = linked_peers();
-  if (peers == links_advertised_) return;
+  if (links_advertised_ && peers == *links_advertised_) return;
   links_advertised_ = std::move(peers);
   message_buffer_.clear();
-  encode_links(links_advertised_, message_buffer_);
+  encode_links(*links_advertised_, message_buffer_);
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
   }
@@ -965,23 +975,33 @@ void Node::on_links(Connection& connection, LinksMessage message) {
   std::vector<PublicKey> removed;
   std::set_difference(connection.remote_links.begin(), connection.remote_links.end(),
                       message.peers.begin(), message.peers.end(), std::back_inserter(removed));
+  MESH_ASSERT(removed.size() <= connection.remote_links.size());
   connection.remote_links = std::move(message.peers);
+  MESH_ASSERT(std::is_sorted(connection.remote_links.begin(), connection.remote_links.end()));
   if (removed.empty()) return;
   for (const LogHeight& ours : logs_.heights()) {
     if (!std::binary_search(removed.begin(), removed.end(), ours.log.author)) continue;
+    // As on_heights: a snapshot's live operations can lie below next_seq.
     const auto theirs = connection.remote.find(ours.log);
-    if (theirs == connection.remote.end() || theirs->second.next_seq < ours.next_seq) {
+    if (theirs == connection.remote.end() || theirs->second.height < ours.height ||
+        theirs->second.next_seq < ours.next_seq) {
       connection.catch_up.insert(ours.log);
     }
   }
 }
 
-bool Node::relay_skips(const Connection& connection, const PublicKey& author) const {
+// Only an operation that came straight from its author, who is pushing it to all its
+// neighbours at once: one relayed to us may be older than the author's current run (after a
+// restart without state, the author no longer holds it), and then the author will not push
+// it to anyone, nor could it be skipped towards the author itself.
+bool Node::relay_skips(const Connection& connection, const PublicKey& author,
+                       const Connection* source) const {
+  MESH_ASSERT(connection.phase == LinkPhase::established);
+  MESH_ASSERT(&connection != source);
   if (config_.relay != RelayMode::sparse) return false;
-  // Our own operations reach a neighbour only from us; an author needs none of its own.
-  if (author == identity_.public_key()) return false;
-  if (connection.peer && *connection.peer == author) return true;
-  return std::binary_search(connection.remote_links.begin(), connection.remote_links.end(), author);
+  if (source == nullptr || !source->peer || *source->peer != author) return false;
+  return std::binary_search(connection.remote_links.begin(), connection.remote_links.end(),
+                            author);
 }
 
 void Node::send_catch_up(Connection& connection) {

@@ -203,7 +203,8 @@ class Node {
   void on_heights(Now now, Connection& connection, const HeightsMessage& message);
   void on_links(Connection& connection, LinksMessage message);
   // Whether the eager push of an operation by `author` skips `connection` (RelayMode).
-  bool relay_skips(const Connection& connection, const PublicKey& author) const;
+  bool relay_skips(const Connection& connection, const PublicKey& author,
+                   const Connection* source) const;
   void publish_record(Now now);
   void on_own_incarnation(Now now, std::uint64_t incarnation);
   std::uint64_t highest_own_incarnation_seen() const;
@@ -301,8 +302,9 @@ class Node {
   std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
-  // RelayMode::sparse: our established peers as last announced to all neighbours (sorted).
-  std::vector<PublicKey> links_advertised_;
+  // RelayMode::sparse: our established peers as last announced to all neighbours (sorted);
+  // nullopt when a neighbour may hold another set, so the next heartbeat announces again.
+  std::optional<std::vector<PublicKey>> links_advertised_ = std::vector<PublicKey>{};
 };
 
 }  // namespace mesh::engine

@@ -212,10 +212,46 @@ TEST(Node, IndirectEvidenceKeepsAPeerReadyWhenOnlyTheDirectLinkIsCut) {
   const std::size_t events_before = state_events(net.events(0), c_key).size();
   net.block(0, 2);
   net.drive_for(Duration::from_seconds(20));
-  // A hears C's heartbeats through B, relayed every second heartbeat (relay=sparse): never
-  // suspected, not even while A's own link to C still counted as up.
+  // A hears C's heartbeats through B, which is linked to every peer and so relays them every
+  // second heartbeat (relay=sparse): never suspected, not even while A's own link to C still
+  // counted as up.
   EXPECT_EQ(net.node(0).membership().state(c_key), PeerState::ready);
   EXPECT_EQ(state_events(net.events(0), c_key).size(), events_before);
+}
+
+// A ring of five, n0 - n1 - n2 - n3 - n4 - n0, whose link n0 - n4 then fails: n4 hears n0 only
+// over three relays. Evidence ages by up to a relay interval per hop, so relays that skipped
+// every other heartbeat (relay=sparse, but no node here is linked to every peer) could leave
+// n4 six heartbeats behind n0, past peer_suspect_after (five).
+TEST(Node, IndirectEvidenceOverThreeHopsKeepsAPeerReady) {
+  constexpr std::size_t ring_size = 5;
+  TestNet net;
+  for (std::size_t i = 0; i < ring_size; i++) {
+    Config config = TestNet::default_config(i);
+    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(i - 1)};
+    net.add_node(config);
+  }
+  for (std::size_t a = 0; a < ring_size; a++) {
+    for (std::size_t b = a + 2; b < ring_size; b++) {
+      if (!(a == 0 && b == ring_size - 1)) net.block(a, b);  // keep the ring's links only
+    }
+  }
+  net.start_all();
+  const PublicKey first = net.identity(0).public_key();
+  ASSERT_TRUE(net.drive_until(
+      [&] {
+        for (std::size_t i = 0; i < ring_size; i++) {
+          if (net.node(i).connected_peers().size() != 2) return false;
+        }
+        return net.node(ring_size - 1).membership().state(first) == PeerState::ready;
+      },
+      budget));
+  const std::size_t events_before = state_events(net.events(ring_size - 1), first).size();
+  net.block(0, ring_size - 1);
+  net.drive_for(Duration::from_seconds(30));
+  EXPECT_EQ(net.node(ring_size - 1).membership().state(first), PeerState::ready);
+  EXPECT_EQ(state_events(net.events(ring_size - 1), first).size(), events_before)
+      << "n0 was suspected while n4 still heard it over the ring";
 }
 
 TEST(Node, ShutdownSaysGoodbyeAndPeersSeeTheReason) {
@@ -344,6 +380,37 @@ class RawPeer {
   }
   Session& session() { return session_; }
   const std::optional<std::string>& closed_reason() const { return closed_reason_; }
+  ConnectionId connection() const { return connection_; }
+  const PublicKey& key() const { return identity_.public_key(); }
+  // Delivers a command of the node's for this connection (see pump_all); false if not ours.
+  bool take(const NetworkCommand& command) {
+    if (const auto* send = std::get_if<Send>(&command); send && send->connection == connection_) {
+      session_.handle_bytes(send->bytes);
+      while (auto message = session_.poll_message()) received_.push_back(std::move(*message));
+      return true;
+    }
+    const auto* close = std::get_if<Close>(&command);
+    if (close == nullptr || close->connection != connection_) return false;
+    closed_reason_ = close->reason;
+    return true;
+  }
+  // Hands what this peer queued to the node; false if there was nothing.
+  bool flush_to_node(Now now) {
+    if (!session_.has_outgoing()) return false;
+    node_.handle_bytes(now, connection_, session_.take_outgoing());
+    return true;
+  }
+  // The messages received of one type, decoded, in order.
+  template <typename T>
+  std::vector<T> received_of() const {
+    std::vector<T> out;
+    for (const Bytes& bytes : received_) {
+      auto decoded = decode_message(bytes);
+      if (!decoded.ok()) continue;
+      if (auto* message = std::get_if<T>(&decoded.value())) out.push_back(std::move(*message));
+    }
+    return out;
+  }
 
  private:
   Now clock() const { return Now{now_, WallTime::from_unix_ms(1)}; }
@@ -355,6 +422,31 @@ class RawPeer {
   std::vector<Bytes> received_;
   std::optional<std::string> closed_reason_;
 };
+
+// Moves bytes both ways between the node and several raw peers until nothing moves.
+void pump_all(Node& node, Now now, std::initializer_list<RawPeer*> peers) {
+  for (int round = 0; round < 50; round++) {
+    bool moved = false;
+    while (auto command = node.poll_network()) {
+      for (RawPeer* peer : peers) {
+        if (peer->take(*command)) break;
+      }
+      moved = true;
+    }
+    for (RawPeer* peer : peers) moved = peer->flush_to_node(now) || moved;
+    if (!moved) return;
+  }
+  ADD_FAILURE() << "pump_all: still moving after 50 rounds";
+}
+
+// Runs the node's timers up to and including its next deadline.
+Now run_next_deadline(Node& node) {
+  const auto deadline = node.next_deadline();
+  EXPECT_TRUE(deadline.has_value());
+  const Now now{*deadline, WallTime::from_unix_ms(1)};
+  node.handle_timeout(now);
+  return now;
+}
 
 Node started_node() {
   Node node(TestNet::default_config(0), test::test_identity(1));
@@ -384,6 +476,67 @@ TEST(NodeRawPeer, ForgedOperationIsDroppedCountedAndNotRelayed) {
   attacker.send(message);
   EXPECT_EQ(node.metrics().operations_rejected, 1u);
   EXPECT_FALSE(node.logs().height({victim.public_key(), 1}).has_value());
+}
+
+// Sparse relaying skips a neighbour linked to the author only for what came straight from
+// the author: an operation of the author's that another peer relays may be one the author no
+// longer holds (an earlier run's), so it still goes to that neighbour.
+TEST(NodeRawPeer, OnlyWhatCameFromItsAuthorSkipsANeighbourLinkedToTheAuthor) {
+  Node node = started_node();
+  const Now now{Instant::from_ns(2), WallTime::from_unix_ms(1)};
+  RawPeer author(node, 3, now.monotonic);
+  RawPeer relay(node, 4, now.monotonic);
+  RawPeer linked(node, 5, now.monotonic);
+  pump_all(node, now, {&author, &relay, &linked});
+  Bytes links;
+  encode_links({author.key()}, links);
+  linked.session().send(links);
+  pump_all(node, now, {&author, &relay, &linked});
+  const Identity author_identity = test::test_identity(3);
+  const LogId log{author_identity.public_key(), 7};
+  auto first = Operation::create(author_identity, {.log = log, .seq = 0}, Bytes{1});
+  ASSERT_TRUE(first.ok());
+  auto second = Operation::create(
+      author_identity, {.log = log, .seq = 1, .backlink = first->hash()}, Bytes{2});
+  ASSERT_TRUE(second.ok());
+  Bytes message;
+  encode_operations({&first.value()}, false, message);
+  relay.session().send(message);  // the author's operation, relayed by another peer
+  pump_all(node, now, {&author, &relay, &linked});
+  message.clear();
+  encode_operations({&second.value()}, false, message);
+  author.session().send(message);  // straight from the author
+  pump_all(node, now, {&author, &relay, &linked});
+  ASSERT_NE(node.logs().find(log, 1), nullptr);
+  std::vector<std::uint64_t> seqs;
+  for (const OperationsMessage& operations : linked.received_of<OperationsMessage>()) {
+    for (const Operation& operation : operations.operations) seqs.push_back(operation.seq());
+  }
+  EXPECT_EQ(seqs, std::vector<std::uint64_t>{0}) << "relayed: pushed; from the author: skipped";
+}
+
+// A neighbour that connects while the node's links change must not keep the set it heard at
+// connection time once the set is back to what the others heard last: the next heartbeat
+// tells everyone again.
+TEST(NodeRawPeer, AReconnectedNeighbourHearsTheLinksAgainAtTheNextHeartbeat) {
+  Node node = started_node();
+  Now now{Instant::from_ns(2), WallTime::from_unix_ms(1)};
+  RawPeer first(node, 3, now.monotonic);
+  pump_all(node, now, {&first});
+  now = run_next_deadline(node);  // the first heartbeat announces {first}
+  pump_all(node, now, {&first});
+  ASSERT_FALSE(first.received_of<LinksMessage>().empty());
+  EXPECT_EQ(first.received_of<LinksMessage>().back().peers, std::vector<PublicKey>{first.key()});
+  RawPeer other(node, 4, now.monotonic);                // links {first, other}
+  RawPeer again(node, 3, now.monotonic);                // first reconnects; hears both
+  pump_all(node, now, {&first, &other, &again});
+  ASSERT_FALSE(again.received_of<LinksMessage>().empty());
+  EXPECT_EQ(again.received_of<LinksMessage>().back().peers.size(), 2u);
+  node.handle_closed(now, other.connection(), "gone");  // back to {first}
+  now = run_next_deadline(node);
+  pump_all(node, now, {&first, &other, &again});
+  ASSERT_FALSE(again.received_of<LinksMessage>().empty());
+  EXPECT_EQ(again.received_of<LinksMessage>().back().peers, std::vector<PublicKey>{again.key()});
 }
 
 TEST(NodeRawPeer, TamperedReplayedAndOversizeFramesCloseTheConnection) {
