@@ -73,6 +73,12 @@ inline constexpr std::size_t connections_max = 1024;
 inline constexpr std::size_t links_entries_max = connections_max;
 
 // --- replication ---
+// Parsed payloads a PayloadCache holds (engine/payload_cache.h): beyond either bound it forgets
+// its oldest entries, which only costs parsing those payloads again. A parsed tree takes several
+// times its text (nlohmann nodes), so 64 MiB of payload text is a few hundred MiB of trees.
+inline constexpr std::size_t payload_cache_entries_max = 16'384;
+inline constexpr std::size_t payload_cache_payload_size_max = std::size_t{64} << 20;
+static_assert(payload_cache_payload_size_max >= operation_payload_size_max);
 // The longest a status write may wait to gather other zones' entries (Config::
 // status_write_delay): past a second, the delay is the convergence time, not a batching aid.
 inline constexpr std::int64_t status_write_delay_ms_max = 1'000;

@@ -14,39 +14,48 @@
 #include <cstddef>
 #include <deque>
 #include <map>
-#include <memory>
 #include <utility>
 
 #include "engine/assert.h"
 #include "engine/crypto.h"
 #include "engine/kube.h"
+#include "engine/limits.h"
 
 namespace mesh::engine {
 
+struct PayloadCacheLimits {
+  std::size_t entries_max = payload_cache_entries_max;
+  std::size_t payload_size_max = payload_cache_payload_size_max;  // bytes of payload text
+};
+
 class PayloadCache {
  public:
-  explicit PayloadCache(std::size_t entries_max = 1 << 14,
-                        std::size_t payload_size_max = std::size_t{256} << 20)
-      : entries_max_(entries_max), payload_size_max_(payload_size_max) {
-    MESH_ASSERT(entries_max_ > 0);
-    MESH_ASSERT(payload_size_max_ > 0);
+  explicit PayloadCache(PayloadCacheLimits limits = {}) : limits_(limits) {
+    MESH_ASSERT(limits_.entries_max > 0);
+    MESH_ASSERT(limits_.payload_size_max > 0);
   }
 
-  // The tree parsed from the payload with this hash, or null.
-  std::shared_ptr<const Json> find(const Digest& payload_hash) const {
+  // The tree parsed from the payload with this hash, or null. Valid until the next insert.
+  const Json* find(const Digest& payload_hash) const {
     const auto found = trees_.find(payload_hash);
-    return found == trees_.end() ? nullptr : found->second.tree;
+    return found == trees_.end() ? nullptr : &found->second.tree;
   }
 
-  // `payload_size`: the bytes the tree was parsed from, counted against payload_size_max.
-  void insert(const Digest& payload_hash, std::shared_ptr<const Json> tree,
-              std::size_t payload_size) {
-    MESH_ASSERT(tree != nullptr);
-    if (payload_size > payload_size_max_) return;  // would evict everything else
-    if (!trees_.emplace(payload_hash, Held{std::move(tree), payload_size}).second) return;
+  // Whether a tree parsed from `payload_size` bytes may be kept: not one larger than the cache.
+  bool fits(std::size_t payload_size) const { return payload_size <= limits_.payload_size_max; }
+
+  // Keeps `tree`, parsed from `payload_size` bytes (which fit) with this hash, and returns it
+  // (valid until the next insert).
+  const Json* insert(const Digest& payload_hash, Json tree, std::size_t payload_size) {
+    MESH_ASSERT(fits(payload_size));
+    const auto [kept, inserted] =
+        trees_.emplace(payload_hash, Held{std::move(tree), payload_size});
+    if (!inserted) return &kept->second.tree;  // parsed from the same bytes: the same tree
     order_.push_back(payload_hash);
     payload_size_ += payload_size;
-    while (order_.size() > entries_max_ || payload_size_ > payload_size_max_) {
+    // The newest entry fits alone (checked above), so eviction never reaches it.
+    while (order_.size() > limits_.entries_max || payload_size_ > limits_.payload_size_max) {
+      MESH_ASSERT(order_.front() != payload_hash);
       const auto oldest = trees_.find(order_.front());
       MESH_ASSERT(oldest != trees_.end());
       payload_size_ -= oldest->second.payload_size;
@@ -54,6 +63,7 @@ class PayloadCache {
       order_.pop_front();
     }
     MESH_ASSERT(trees_.size() == order_.size());
+    return &kept->second.tree;
   }
 
   std::size_t size() const { return trees_.size(); }
@@ -61,14 +71,13 @@ class PayloadCache {
 
  private:
   struct Held {
-    std::shared_ptr<const Json> tree;
+    Json tree;
     std::size_t payload_size = 0;
   };
-  std::size_t entries_max_;
-  std::size_t payload_size_max_;
+  PayloadCacheLimits limits_;
   std::size_t payload_size_ = 0;  // sum of the held entries' payload_size
-  std::map<Digest, Held> trees_;
-  std::deque<Digest> order_;  // insertion order, for eviction
+  std::map<Digest, Held> trees_;  // std::map: a held tree's address survives other inserts
+  std::deque<Digest> order_;      // insertion order, for eviction
 };
 
 }  // namespace mesh::engine

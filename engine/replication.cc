@@ -63,23 +63,25 @@ std::optional<std::string> owner_content_problem(const Json& content) {
   return std::nullopt;
 }
 
-// A payload's parsed tree: taken from `cache` or parsed into `owned` (and then shared through
-// the cache when there is one, or left in `owned`, whose content the caller may move out).
+// A payload's parsed tree: from `cache` (read it before the cache's next insert), or parsed
+// into `owned` and then handed to the cache when there is one; without a cache it stays in
+// `owned`, whose content the caller may move out (`from_cache` false).
 Result<const Json*, std::string> payload_tree(const Operation& operation, PayloadCache* cache,
-                                              std::shared_ptr<const Json>& shared, Json& owned) {
+                                              Json& owned, bool& from_cache) {
+  from_cache = false;
   if (cache != nullptr) {
-    shared = cache->find(operation.payload_hash());
-    if (shared != nullptr) return shared.get();
+    if (const Json* tree = cache->find(operation.payload_hash())) {
+      from_cache = true;
+      return tree;
+    }
   }
   auto parsed = parse_json(as_text(operation.payload()), operation_payload_size_max);
   if (!parsed.ok()) return fail(std::move(parsed).error().message);
-  if (cache == nullptr) {
-    owned = std::move(parsed).value();
-    return &owned;
-  }
-  shared = std::make_shared<const Json>(std::move(parsed).value());
-  cache->insert(operation.payload_hash(), shared, operation.payload().size());
-  return shared.get();
+  owned = std::move(parsed).value();
+  const std::size_t payload_size = operation.payload().size();
+  if (cache == nullptr || !cache->fits(payload_size)) return &owned;
+  from_cache = true;
+  return cache->insert(operation.payload_hash(), std::move(owned), payload_size);
 }
 
 Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operation,
@@ -88,9 +90,9 @@ Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operat
     return fail(PayloadError::malformed, "operation " + operation.log().to_string() + "#" +
                                              std::to_string(operation.seq()) + ": " + what);
   };
-  std::shared_ptr<const Json> shared;
   Json owned;
-  const auto tree = payload_tree(operation, cache, shared, owned);
+  bool from_cache = false;
+  const auto tree = payload_tree(operation, cache, owned, from_cache);
   if (!tree.ok()) return malformed(tree.error());
   MESH_ASSERT(tree.value() != nullptr);
   const Json& json = *tree.value();
@@ -122,7 +124,7 @@ Result<ParsedPayload, Error<PayloadError>> parse_payload(const Operation& operat
     out.deleted = deleted.get<bool>();
   }
   const char* const content_key = out.owner_part ? "content" : "entry";
-  if (shared == nullptr) {
+  if (!from_cache) {
     // Nobody else holds an uncached tree: take its content instead of copying it.
     MESH_ASSERT(&json == &owned);
     const auto found = owned.find(content_key);

@@ -11,55 +11,53 @@ Digest digest(std::uint8_t fill) {
   return out;
 }
 
-std::shared_ptr<const Json> tree(int value) { return std::make_shared<const Json>(value); }
-
 TEST(PayloadCache, FindsWhatWasInsertedAndNothingElse) {
   PayloadCache cache;
   EXPECT_EQ(cache.find(digest(1)), nullptr);
-  cache.insert(digest(1), tree(7), 10);
+  const Json* kept = cache.insert(digest(1), Json(7), 10);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(*kept, Json(7));
   ASSERT_NE(cache.find(digest(1)), nullptr);
   EXPECT_EQ(*cache.find(digest(1)), Json(7));
   EXPECT_EQ(cache.find(digest(2)), nullptr);
   // A second insert under the same hash keeps the first tree (both parse the same bytes).
-  cache.insert(digest(1), tree(8), 10);
-  EXPECT_EQ(*cache.find(digest(1)), Json(7));
+  EXPECT_EQ(*cache.insert(digest(1), Json(8), 10), Json(7));
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_EQ(cache.payload_size(), 10u);
 }
 
 TEST(PayloadCache, ForgetsTheOldestBeyondItsEntries) {
-  PayloadCache cache(2, 1'000);
-  cache.insert(digest(1), tree(1), 10);
-  cache.insert(digest(2), tree(2), 10);
-  cache.insert(digest(3), tree(3), 10);
+  PayloadCache cache({.entries_max = 2, .payload_size_max = 1'000});
+  cache.insert(digest(1), Json(1), 10);
+  cache.insert(digest(2), Json(2), 10);
+  const Json* newest = cache.insert(digest(3), Json(3), 10);
   EXPECT_EQ(cache.find(digest(1)), nullptr);
   EXPECT_NE(cache.find(digest(2)), nullptr);
-  EXPECT_NE(cache.find(digest(3)), nullptr);
+  EXPECT_EQ(cache.find(digest(3)), newest);
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(cache.payload_size(), 20u);
 }
 
-TEST(PayloadCache, ForgetsTheOldestBeyondItsBytesAndRefusesAnOversizePayload) {
-  PayloadCache cache(100, 25);
-  cache.insert(digest(1), tree(1), 10);
-  cache.insert(digest(2), tree(2), 10);
-  cache.insert(digest(3), tree(3), 10);  // 30 > 25: the oldest goes
+TEST(PayloadCache, ForgetsTheOldestBeyondItsBytesAndDoesNotTakeAnOversizePayload) {
+  PayloadCache cache({.entries_max = 100, .payload_size_max = 25});
+  cache.insert(digest(1), Json(1), 10);
+  cache.insert(digest(2), Json(2), 10);
+  cache.insert(digest(3), Json(3), 10);  // 30 > 25: the oldest goes
   EXPECT_EQ(cache.find(digest(1)), nullptr);
   EXPECT_EQ(cache.payload_size(), 20u);
-  cache.insert(digest(4), tree(4), 26);  // larger than the whole cache: not kept
-  EXPECT_EQ(cache.find(digest(4)), nullptr);
-  EXPECT_NE(cache.find(digest(2)), nullptr) << "an oversize payload evicts nothing";
+  EXPECT_TRUE(cache.fits(25));
+  EXPECT_FALSE(cache.fits(26)) << "larger than the whole cache: the caller keeps its own tree";
+  EXPECT_NE(cache.find(digest(2)), nullptr);
   EXPECT_EQ(cache.size(), 2u);
 }
 
-TEST(PayloadCache, AHeldTreeOutlivesItsEviction) {
-  PayloadCache cache(1, 1'000);
-  cache.insert(digest(1), tree(1), 10);
-  const auto held = cache.find(digest(1));
-  cache.insert(digest(2), tree(2), 10);
-  EXPECT_EQ(cache.find(digest(1)), nullptr);
-  ASSERT_NE(held, nullptr);
-  EXPECT_EQ(*held, Json(1));
+TEST(PayloadCache, AHeldTreeKeepsItsAddressAcrossOtherInserts) {
+  PayloadCache cache({.entries_max = 3, .payload_size_max = 1'000});
+  const Json* first = cache.insert(digest(1), Json(1), 10);
+  cache.insert(digest(2), Json(2), 10);
+  cache.insert(digest(3), Json(3), 10);
+  EXPECT_EQ(cache.find(digest(1)), first);
+  EXPECT_EQ(*first, Json(1));
 }
 
 }  // namespace

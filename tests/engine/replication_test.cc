@@ -1067,14 +1067,13 @@ RC_GTEST_PROP(ReplicationProperty, ASharedPayloadCacheChangesNoMerge, ()) {
   const auto zone_count = *rc::gen::inRange<std::size_t>(2, 5);
   ZoneWorld world = random_history(zone_count);
   const std::vector<Operation> operations = world.pool();
-  PayloadCache cache(*rc::gen::inRange<std::size_t>(1, 8));
+  // Payloads over payload_size_max are not kept: the node parses them for itself.
+  PayloadCache cache({.entries_max = *rc::gen::inRange<std::size_t>(1, 8),
+                      .payload_size_max = *rc::gen::element<std::size_t>(64, 512, 1 << 20)});
   const auto uncached = merged(operations, world);
   RC_ASSERT(merged(operations, world, &cache) == uncached);
   RC_ASSERT(merged(shuffled(operations), world, &cache) == uncached);
-  const bool any_data = std::any_of(operations.begin(), operations.end(), [](const Operation& op) {
-    return op.kind() == OperationKind::data;
-  });
-  RC_ASSERT(cache.size() > 0 || !any_data);
+  RC_CLASSIFY(cache.size() > 0, "payloads came from the cache");
 }
 
 RC_GTEST_PROP(ReplicationProperty, ADeleteIsNeverUndoneByAnOlderOperation, ()) {
