@@ -46,6 +46,14 @@ bool same_string(const std::string& left, const std::string& right) {
   return left == right || canonical(Json(left)) == canonical(Json(right));
 }
 
+}  // namespace
+
+bool same_canonical_string(const std::string& left, const std::string& right) {
+  return same_string(left, right);
+}
+
+namespace {
+
 enum class Shallow : std::uint8_t { same, different, same_if_children_are };
 
 // Compares two values down to their children, which the caller compares next.

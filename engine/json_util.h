@@ -22,6 +22,8 @@ Result<Json, Error<JsonError>> parse_json(std::string_view text, std::size_t siz
 std::string canonical(const Json& value);
 // canonical(left) == canonical(right), decided without rendering either text.
 bool same_canonical(const Json& left, const Json& right);
+// same_canonical of two strings (or object keys): unequal bytes can still render alike.
+bool same_canonical_string(const std::string& left, const std::string& right);
 
 // Reads a string at a JSON pointer-like path of object keys; "" when absent or not a string.
 std::string string_at(const Json& object, std::initializer_list<const char*> path);

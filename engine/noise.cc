@@ -275,7 +275,9 @@ void poly1305_tag(std::span<const std::uint8_t, crypto_onetimeauth_poly1305_KEYB
     const std::size_t text_at = padded_16(ad.size());
     const std::size_t lengths_at = text_at + padded_16(ciphertext.size());
     MESH_ASSERT(lengths_at + lengths.size() <= input.size());
-    const auto at = [&](std::size_t index) { return input.begin() + static_cast<long>(index); };
+    const auto at = [&](std::size_t index) {
+      return input.begin() + static_cast<std::ptrdiff_t>(index);
+    };
     std::copy(ad.begin(), ad.end(), input.begin());
     std::fill(at(ad.size()), at(text_at), std::uint8_t{0});
     std::copy(ciphertext.begin(), ciphertext.end(), at(text_at));

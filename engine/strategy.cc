@@ -44,30 +44,37 @@ Json::const_iterator next_kept(const Json& map, Json::const_iterator at, const S
   return at;
 }
 
-// Whether metadata_for's map `field` (labels or annotations) is the same for the desired and
-// the held state, without building either: the desired map is the content's (any keys, an
-// absent or null one empty) with `mesh_key` set to `desired_value`; the held one is the local
-// object's user map (the mesh's keys dropped) with `mesh_key` set to `held_value`. Both maps
-// iterate in key order, so one walk compares them.
-bool same_metadata_map(const Json& content, const Json& local, const char* field,
-                       const char* mesh_key, const std::string& desired_value,
-                       const std::string& held_value) {
-  MESH_ASSERT(is_mesh_key(mesh_key));
-  if (desired_value != held_value) return false;
+// One of metadata_for's maps (labels or annotations) on both sides: the desired map is the
+// content's (any keys, an absent or null one empty) with `mesh_key` set to `desired_value`;
+// the held one is the local object's user map (the mesh's keys dropped) with `mesh_key` set
+// to `held_value`.
+struct MetadataMap {
+  const char* field;
+  const char* mesh_key;
+  std::string desired_value;
+  std::string held_value;
+};
+
+// Whether the map is the same on both sides, without building either. Both maps iterate in
+// key order, so one walk compares them; keys and values compare as their canonical text does.
+bool same_metadata_map(const Json& content, const Json& local, const MetadataMap& map) {
+  MESH_ASSERT(is_mesh_key(map.mesh_key));
+  if (!same_canonical_string(map.desired_value, map.held_value)) return false;
   static const Json empty = Json::object();
-  const auto desired_member = content.find(field);
-  // A payload's map is checked to be an object (check_owner_content); a null one is empty.
+  const auto desired_member = content.find(map.field);
+  // A payload's map is checked to be an object (owner_content_problem); a null one is empty.
   const Json& desired = desired_member != content.end() && desired_member->is_object()
                             ? *desired_member
                             : empty;
-  const Json& held_member = value_at(local, {"metadata", field});
+  const Json& held_member = value_at(local, {"metadata", map.field});
   const Json& held = held_member.is_object() ? held_member : empty;
-  const auto desired_skipped = [&](const std::string& key) { return key == mesh_key; };
+  const auto desired_skipped = [&](const std::string& key) { return key == map.mesh_key; };
   const auto held_skipped = [](const std::string& key) { return is_mesh_key(key); };
   auto d = next_kept(desired, desired.cbegin(), desired_skipped);
   auto h = next_kept(held, held.cbegin(), held_skipped);
   while (d != desired.cend() && h != held.cend()) {
-    if (d.key() != h.key() || !same_canonical(d.value(), h.value())) return false;
+    if (!same_canonical_string(d.key(), h.key())) return false;
+    if (!same_canonical(d.value(), h.value())) return false;
     d = next_kept(desired, std::next(d), desired_skipped);
     h = next_kept(held, std::next(h), held_skipped);
   }
@@ -164,15 +171,17 @@ class AnyApplicationStrategy final : public Strategy {
   bool main_matches(const ResourceKind&, const std::string&, const std::string&,
                     const Json& content, std::uint64_t generation, const std::string& owner_zone,
                     const Json& local) const override {
-    const std::string held_owner = string_at(local, {"metadata", "labels", owner_zone_label});
-    if (!same_metadata_map(content, local, "labels", owner_zone_label, owner_zone, held_owner)) {
-      return false;
-    }
-    if (!same_metadata_map(content, local, "annotations", generation_annotation,
-                           std::to_string(generation),
-                           std::to_string(declared_generation(local)))) {
-      return false;
-    }
+    const MetadataMap labels{
+        .field = "labels",
+        .mesh_key = owner_zone_label,
+        .desired_value = owner_zone,
+        .held_value = string_at(local, {"metadata", "labels", owner_zone_label})};
+    if (!same_metadata_map(content, local, labels)) return false;
+    const MetadataMap annotations{.field = "annotations",
+                                  .mesh_key = generation_annotation,
+                                  .desired_value = std::to_string(generation),
+                                  .held_value = std::to_string(declared_generation(local))};
+    if (!same_metadata_map(content, local, annotations)) return false;
     const Json& held_spec = value_at(local, {"spec"});
     const bool desired_has_spec = content.contains("spec");
     if (desired_has_spec != !held_spec.is_null()) return false;
