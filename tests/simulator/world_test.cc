@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "simulator/swarm.h"
@@ -133,6 +134,28 @@ timeline:
                                  {.seed = 13, .break_merge_rule = true})
                                .run();
   EXPECT_FALSE(result.passed());
+}
+
+// The regression files pin relay: all to replay the interleavings they were recorded with;
+// the bugs they guard against must stay fixed under the default relay mode too.
+TEST(World, EveryRegressionFilePassesWithTheDefaultRelayMode) {
+  const std::filesystem::path directory =
+      std::filesystem::path(MESH_SOURCE_DIR) / "scenarios" / "regressions";
+  std::size_t count = 0;
+  for (const auto& file : std::filesystem::directory_iterator(directory)) {
+    if (file.path().extension() != ".yaml") continue;
+    auto loaded = load_scenario(file.path().string());
+    ASSERT_TRUE(loaded.ok()) << file.path() << ": " << loaded.error().message;
+    Scenario scenario = std::move(loaded).value();
+    ASSERT_EQ(scenario.engine.relay, engine::RelayMode::all) << file.path();
+    scenario.engine.relay = engine::Config().relay;
+    const RunResult result = World(scenario, {.seed = default_seed(scenario)}).run();
+    EXPECT_TRUE(result.passed()) << file.path() << ": "
+                                 << (result.violations.empty() ? std::string()
+                                                               : result.violations[0].message);
+    count++;
+  }
+  EXPECT_GE(count, 25u);
 }
 
 }  // namespace
