@@ -41,15 +41,11 @@ bool same_integer(const Json& left, const Json& right) {
   return number >= 0 && static_cast<std::uint64_t>(number) == unsigned_value.get<std::uint64_t>();
 }
 
-// Unequal bytes can still render alike: invalid UTF-8 renders as U+FFFD.
-bool same_string(const std::string& left, const std::string& right) {
-  return left == right || canonical(Json(left)) == canonical(Json(right));
-}
-
 }  // namespace
 
+// Unequal bytes can still render alike: invalid UTF-8 renders as U+FFFD.
 bool same_canonical_string(const std::string& left, const std::string& right) {
-  return same_string(left, right);
+  return left == right || canonical(Json(left)) == canonical(Json(right));
 }
 
 namespace {
@@ -76,7 +72,8 @@ Shallow same_canonical_shallow(const Json& left, const Json& right) {
                  ? Shallow::same
                  : Shallow::different;
     case Json::value_t::string:
-      return same_string(left.get_ref<const std::string&>(), right.get_ref<const std::string&>())
+      return same_canonical_string(left.get_ref<const std::string&>(),
+                                   right.get_ref<const std::string&>())
                  ? Shallow::same
                  : Shallow::different;
     case Json::value_t::array:
@@ -138,7 +135,7 @@ bool same_canonical(const Json& left, const Json& right) {
     MESH_ASSERT(one->is_object());
     // Both maps iterate in key order, the order canonical text lists them in.
     for (auto mine = one->begin(), theirs = other->begin(); mine != one->end(); ++mine, ++theirs) {
-      if (!same_string(mine.key(), theirs.key())) return false;
+      if (!same_canonical_string(mine.key(), theirs.key())) return false;
       pending.emplace_back(&mine.value(), &theirs.value());
     }
   }

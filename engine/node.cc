@@ -503,12 +503,16 @@ void Node::on_heights(Now now, Connection& connection, const HeightsMessage& mes
     known.head = theirs.head;
   }
   for (const LogHeight& ours : logs_.heights()) {
-    const auto theirs = connection.remote.find(ours.log);
-    if (theirs == connection.remote.end() || theirs->second.height < ours.height ||
-        theirs->second.next_seq < ours.next_seq) {
-      connection.catch_up.insert(ours.log);
-    }
+    if (may_lack(connection, ours)) connection.catch_up.insert(ours.log);
   }
+}
+
+// Whether the peer is not known to hold all of our log `ours`: fewer live operations (a
+// snapshot's can lie below next_seq) or not as far.
+bool Node::may_lack(const Connection& connection, const LogHeight& ours) const {
+  const auto theirs = connection.remote.find(ours.log);
+  return theirs == connection.remote.end() || theirs->second.height < ours.height ||
+         theirs->second.next_seq < ours.next_seq;
 }
 
 void Node::on_operations(Now now, Connection& connection, OperationsMessage message) {
@@ -692,7 +696,8 @@ void Node::on_heartbeat(Now now) {
   if (config_.write_meshpeers) retry_meshpeers(now);
   membership_.tick(now);
   heartbeat_count_++;
-  const bool linked_to_all = linked_peers().size() >= membership_.peer_count();
+  std::vector<PublicKey> links = linked_peers();
+  const bool linked_to_all = links.size() >= membership_.peer_count();
   const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0 || !linked_to_all;
   const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
   message_buffer_.clear();
@@ -700,7 +705,7 @@ void Node::on_heartbeat(Now now) {
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
   }
-  if (config_.relay == RelayMode::sparse) announce_links();
+  if (config_.relay == RelayMode::sparse) announce_links(std::move(links));
   // Catch up without a burst if the driver fell behind by several intervals.
   while (heartbeat_next_ <= now.monotonic)
     heartbeat_next_ = heartbeat_next_ + config_.heartbeat_interval;
@@ -955,9 +960,9 @@ std::vector<PublicKey> Node::linked_peers() const {
 // closed, half a million in 40 simulated seconds. Until the round, a neighbour's view is
 // stale: a link it still believes up only delays relays to it by one heartbeat (on_links),
 // a link it does not know yet only costs duplicates.
-void Node::announce_links() {
+void Node::announce_links(std::vector<PublicKey> peers) {
   MESH_ASSERT(config_.relay == RelayMode::sparse);
-  std::vector<PublicKey> peers = linked_peers();
+  MESH_ASSERT(peers.size() <= links_entries_max);
   if (links_advertised_ && peers == *links_advertised_) return;
   links_advertised_ = std::move(peers);
   message_buffer_.clear();
@@ -981,12 +986,7 @@ void Node::on_links(Connection& connection, LinksMessage message) {
   if (removed.empty()) return;
   for (const LogHeight& ours : logs_.heights()) {
     if (!std::binary_search(removed.begin(), removed.end(), ours.log.author)) continue;
-    // As on_heights: a snapshot's live operations can lie below next_seq.
-    const auto theirs = connection.remote.find(ours.log);
-    if (theirs == connection.remote.end() || theirs->second.height < ours.height ||
-        theirs->second.next_seq < ours.next_seq) {
-      connection.catch_up.insert(ours.log);
-    }
+    if (may_lack(connection, ours)) connection.catch_up.insert(ours.log);
   }
 }
 

@@ -202,6 +202,7 @@ class Node {
   void on_message(Now now, Connection& connection, ByteView bytes);
   void on_heights(Now now, Connection& connection, const HeightsMessage& message);
   void on_links(Connection& connection, LinksMessage message);
+  bool may_lack(const Connection& connection, const LogHeight& ours) const;
   // Whether the eager push of an operation by `author` skips `connection` (RelayMode).
   bool relay_skips(const Connection& connection, const PublicKey& author,
                    const Connection* source) const;
@@ -239,7 +240,7 @@ class Node {
   void send_heights(Connection& connection);
   void send_catch_up(Connection& connection);
   std::vector<PublicKey> linked_peers() const;
-  void announce_links();
+  void announce_links(std::vector<PublicKey> peers);
   void flush(Now now);
   void emit(EventLevel level, std::string message);
   // Lets replication publish, merge and reconcile until it has nothing more to say.
