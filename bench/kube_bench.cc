@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/api_server.h"
 #include "kube_sim/resource.h"
@@ -15,7 +15,7 @@
 namespace mesh::bench {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 // An application as a 5-zone mesh holds it: spec, ownership with placements, one status
 // entry with a condition per zone.

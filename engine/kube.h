@@ -1,7 +1,7 @@
 // The engine's view of Kubernetes: the kinds it replicates, watch events and relists coming
 // in, and write requests going out (each with an id that the driver answers).
 //
-// Objects are nlohmann::json, exactly as the API server serves them. The engine asks for
+// Objects are engine::Json, exactly as the API server serves them. The engine asks for
 // server-side apply with one field manager (`mesh-controller`), status through the status
 // subresource, and deletes with a uid precondition; the driver (kube_real, or kube_sim in the
 // simulator) performs them and reports the outcome with handle_kube_result.
@@ -13,11 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 namespace mesh::engine {
 
-using Json = nlohmann::json;
 
 enum class StrategyKind {
   default_owner_label,  // the seed's default: the dcp.hiro.io/owner-zone label owns the object

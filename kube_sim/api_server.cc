@@ -14,7 +14,7 @@
 namespace mesh::kube_sim {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 using namespace internal;
 
 // The named write methods answer with a copy the caller may edit.

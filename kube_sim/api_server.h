@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/assert.h"
 #include "engine/result.h"
@@ -35,7 +35,7 @@ namespace mesh::kube_sim {
 
 // A stored version of an object: shared by the store, the watch history, the watches and
 // whoever a write or watch handed it to, and never edited once shared.
-using SharedObject = std::shared_ptr<const nlohmann::json>;
+using SharedObject = std::shared_ptr<const engine::Json>;
 
 enum class OptionsError : std::uint8_t { out_of_range };
 
@@ -76,35 +76,35 @@ class ApiServer {
   void set_time(WallTime now);
   WallTime time() const { return now_; }
 
-  ApiResult<nlohmann::json> get(const ObjectKey& key);
+  ApiResult<engine::Json> get(const ObjectKey& key);
   ApiResult<ObjectList> list(const ListRequest& request);
   // POST: `object` needs apiVersion, kind and metadata.name or metadata.generateName.
-  ApiResult<nlohmann::json> create(const GroupVersionResource& resource,
-                                   std::string_view namespace_name, const nlohmann::json& object,
+  ApiResult<engine::Json> create(const GroupVersionResource& resource,
+                                   std::string_view namespace_name, const engine::Json& object,
                                    const WriteOptions& options = {});
   // PUT. A metadata.resourceVersion in `object` must match the stored one (409 otherwise).
   // With a status subresource, status in `object` is ignored.
-  ApiResult<nlohmann::json> update(const ObjectKey& key, const nlohmann::json& object,
+  ApiResult<engine::Json> update(const ObjectKey& key, const engine::Json& object,
                                    const WriteOptions& options = {});
   // PUT /status: only status is taken from `object`.
-  ApiResult<nlohmann::json> update_status(const ObjectKey& key, const nlohmann::json& object,
+  ApiResult<engine::Json> update_status(const ObjectKey& key, const engine::Json& object,
                                           const WriteOptions& options = {});
   // PATCH with a merge patch or an apply configuration (which creates a missing object).
-  ApiResult<nlohmann::json> patch(const ObjectKey& key, PatchType type, const nlohmann::json& body,
+  ApiResult<engine::Json> patch(const ObjectKey& key, PatchType type, const engine::Json& body,
                                   const WriteOptions& options = {});
-  ApiResult<nlohmann::json> patch_status(const ObjectKey& key, PatchType type,
-                                         const nlohmann::json& body,
+  ApiResult<engine::Json> patch_status(const ObjectKey& key, PatchType type,
+                                         const engine::Json& body,
                                          const WriteOptions& options = {});
   // Server-side apply: patch(key, PatchType::apply, ...). options.field_manager is required.
-  ApiResult<nlohmann::json> apply(const ObjectKey& key, const nlohmann::json& configuration,
+  ApiResult<engine::Json> apply(const ObjectKey& key, const engine::Json& configuration,
                                   const WriteOptions& options);
-  ApiResult<nlohmann::json> apply_status(const ObjectKey& key, const nlohmann::json& configuration,
+  ApiResult<engine::Json> apply_status(const ObjectKey& key, const engine::Json& configuration,
                                          const WriteOptions& options);
   // One create, update or patch as a driver forwards it (the simulator's engines and
   // controllers, the HTTP facade), answered with the stored version itself (never null) instead
   // of a copy; the named methods above are this plus the copy. A write that removes the object
   // (the last finalizer of a deleting object gone) answers with its last state.
-  ApiResult<SharedObject> write(const WriteRequest& request, const nlohmann::json& body);
+  ApiResult<SharedObject> write(const WriteRequest& request, const engine::Json& body);
   // DELETE. With finalizers the object only gets deletionTimestamp; it goes once an update
   // removes the last finalizer. Deleting a namespace deletes its content first.
   ApiResult<DeleteOutcome> remove(const ObjectKey& key, const DeleteOptions& options = {});
@@ -136,7 +136,7 @@ class ApiServer {
   bool paused() const;
 
   // Inspection for checkers: no faults apply and nothing is counted.
-  std::vector<nlohmann::json> snapshot(const GroupVersionResource& resource) const;
+  std::vector<engine::Json> snapshot(const GroupVersionResource& resource) const;
   std::uint64_t resource_version() const { return resource_version_; }
   std::size_t object_count() const { return object_count_; }
   std::size_t watch_count() const { return watches_.watch_count(); }
@@ -156,19 +156,19 @@ class ApiServer {
   };
   class Stored {
    public:
-    Stored(nlohmann::json object, ManagedEntries entries_given)
+    Stored(engine::Json object, ManagedEntries entries_given)
         : entries(std::move(entries_given)) {
       set(std::move(object));
     }
     // As clients see it, managedFields rendered from `entries`; shared with the watch
     // history and the watches, so a write replaces it (set) and never edits it.
-    const nlohmann::json& object() const {
+    const engine::Json& object() const {
       MESH_ASSERT(shared_ != nullptr);
       return *shared_;
     }
-    const std::shared_ptr<const nlohmann::json>& shared() const { return shared_; }
-    void set(nlohmann::json object) {
-      shared_ = std::make_shared<const nlohmann::json>(std::move(object));
+    const std::shared_ptr<const engine::Json>& shared() const { return shared_; }
+    void set(engine::Json object) {
+      shared_ = std::make_shared<const engine::Json>(std::move(object));
       MESH_ASSERT(shared_ != nullptr);
     }
 
@@ -176,7 +176,7 @@ class ApiServer {
     std::optional<FieldsCache> fields_cache;
 
    private:
-    std::shared_ptr<const nlohmann::json> shared_;  // never null
+    std::shared_ptr<const engine::Json> shared_;  // never null
   };
   using ObjectMap = std::map<NamespacedName, Stored>;
 
@@ -197,52 +197,52 @@ class ApiServer {
   void count_request(Verb verb, int http_code);
 
   // Verbs.
-  ApiResult<nlohmann::json> get_object(const ObjectKey& key);
-  ApiResult<SharedObject> write_object(const WriteRequest& request, const nlohmann::json& body);
+  ApiResult<engine::Json> get_object(const ObjectKey& key);
+  ApiResult<SharedObject> write_object(const WriteRequest& request, const engine::Json& body);
   ApiResult<ObjectList> list_objects(const ListRequest& request);
   ApiResult<SharedObject> create_object(const GroupVersionResource& resource,
-                                        std::string_view namespace_name, const nlohmann::json& body,
+                                        std::string_view namespace_name, const engine::Json& body,
                                         const WriteOptions& options);
   ApiResult<SharedObject> update_object(const ObjectKey& key, Subresource subresource,
-                                        const nlohmann::json& body, const WriteOptions& options);
+                                        const engine::Json& body, const WriteOptions& options);
   ApiResult<SharedObject> merge_patch_object(const ObjectKey& key, Subresource subresource,
-                                             const nlohmann::json& patch,
+                                             const engine::Json& patch,
                                              const WriteOptions& options);
   ApiResult<SharedObject> apply_object(const ObjectKey& key, Subresource subresource,
-                                       const nlohmann::json& body, const WriteOptions& options);
+                                       const engine::Json& body, const WriteOptions& options);
   ApiResult<SharedObject> apply_create(TypeState& state, const ObjectKey& key,
-                                       const nlohmann::json& configuration,
+                                       const engine::Json& configuration,
                                        const FieldWriter& writer, bool force);
   ApiResult<DeleteOutcome> remove_object(const ObjectKey& key, const DeleteOptions& options);
   ApiResult<WatchId> open_watch(const WatchRequest& request);
 
   // Writes.
-  ApiResult<SharedObject> create_stored(TypeState& state, nlohmann::json object,
+  ApiResult<SharedObject> create_stored(TypeState& state, engine::Json object,
                                         ManagedEntries entries);
-  ApiResult<SharedObject> store_new(TypeState& state, nlohmann::json object,
+  ApiResult<SharedObject> store_new(TypeState& state, engine::Json object,
                                     ManagedEntries entries);
   ApiResult<void> ensure_namespace(const ResourceType& type, const std::string& namespace_name,
                                    const std::string& name);
   ApiResult<std::string> choose_name(TypeState& state, const std::string& namespace_name,
-                                     const nlohmann::json& metadata);
+                                     const engine::Json& metadata);
   ApiResult<SharedObject> commit_update(TypeState& state, ObjectMap::iterator found,
-                                        nlohmann::json candidate, const FieldWriter& writer,
+                                        engine::Json candidate, const FieldWriter& writer,
                                         FieldScope scope);
   // `fields`: the candidate's fields in their scope, kept as the stored object's cache.
   ApiResult<SharedObject> commit_modify(TypeState& state, ObjectMap::iterator found,
-                                        nlohmann::json candidate, ManagedEntries entries,
+                                        engine::Json candidate, ManagedEntries entries,
                                         std::optional<FieldsCache> fields = std::nullopt);
   ApiResult<void> take_injected_conflict(TypeState& state, const ObjectKey& key,
                                          ObjectMap::iterator found);
   DeleteOutcome delete_stored(TypeState& state, ObjectMap::iterator found);
   DeleteOutcome delete_namespace(TypeState& state, ObjectMap::iterator found);
-  nlohmann::json mark_deleting(TypeState& state, ObjectMap::iterator found);
+  engine::Json mark_deleting(TypeState& state, ObjectMap::iterator found);
   // Removes the object; `last` is its final state, which the DELETED event carries.
-  SharedObject erase_stored(TypeState& state, ObjectMap::iterator found, nlohmann::json last);
-  std::optional<nlohmann::json> finish_namespace_if_empty(const std::string& namespace_name);
+  SharedObject erase_stored(TypeState& state, ObjectMap::iterator found, engine::Json last);
+  std::optional<engine::Json> finish_namespace_if_empty(const std::string& namespace_name);
   bool namespace_has_objects(const std::string& namespace_name) const;
-  void record(TypeState& state, WatchEventType type, std::shared_ptr<const nlohmann::json> object,
-              nlohmann::json labels_before);
+  void record(TypeState& state, WatchEventType type, std::shared_ptr<const engine::Json> object,
+              engine::Json labels_before);
   std::uint64_t next_resource_version();
   std::string new_uid();
   FieldWriter writer_for(const WriteOptions& options, Subresource subresource) const;

@@ -17,7 +17,7 @@
 namespace mesh::kube_sim {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 using namespace internal;
 
 // The metadata members a client may write; everything else in metadata is the server's.

@@ -9,7 +9,7 @@
 namespace mesh::kube_sim {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 // The name the real server gives the merged oldest Update entries (capmanagers.go).
 constexpr std::string_view ancient_changes_manager = "ancient-changes";

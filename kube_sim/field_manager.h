@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 #include "kube_sim/field_set.h"
@@ -53,9 +53,9 @@ void record_update(ManagedEntries& entries, const FieldValues& before, const Fie
                    const FieldWriter& writer);
 
 struct ApplyInput {
-  const nlohmann::json& live;           // the stored object, or a skeleton when apply creates it
+  const engine::Json& live;           // the stored object, or a skeleton when apply creates it
   const ManagedEntries& entries;        // the live object's entries
-  const nlohmann::json& configuration;  // scoped() to `scope`, nulls stripped
+  const engine::Json& configuration;  // scoped() to `scope`, nulls stripped
   FieldScope scope = FieldScope::object;
   std::span<const ListRule> rules;
   FieldWriter writer;
@@ -63,7 +63,7 @@ struct ApplyInput {
 };
 
 struct ApplyOutput {
-  nlohmann::json object;
+  engine::Json object;
   ManagedEntries entries;
 };
 
@@ -76,11 +76,11 @@ struct ApplyFailure {
 Result<ApplyOutput, ApplyFailure> apply_configuration(const ApplyInput& input);
 
 // metadata.managedFields for `entries`, in their order.
-nlohmann::json render_managed_fields(const ManagedEntries& entries, const std::string& api_version);
+engine::Json render_managed_fields(const ManagedEntries& entries, const std::string& api_version);
 // One item of metadata.managedFields.
-nlohmann::json render_managed_entry(const ManagedEntry& entry, const std::string& api_version);
+engine::Json render_managed_entry(const ManagedEntry& entry, const std::string& api_version);
 
 // Removes null members of objects at any depth: an apply configuration's nulls mean "not set".
-void strip_nulls(nlohmann::json& value);
+void strip_nulls(engine::Json& value);
 
 }  // namespace mesh::kube_sim

@@ -8,7 +8,7 @@
 namespace mesh::kube_sim {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 // The metadata members SSA tracks; the rest are server-owned or identify the object.
 constexpr std::string_view tracked_metadata[] = {"labels", "annotations", "finalizers",

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 #include "kube_sim/resource.h"
@@ -26,7 +26,7 @@ namespace mesh::kube_sim {
 
 using FieldPath = std::vector<std::string>;
 using FieldSet = std::set<FieldPath>;
-using FieldValues = std::map<FieldPath, nlohmann::json>;
+using FieldValues = std::map<FieldPath, engine::Json>;
 
 // Which part of an object a request may write (and a manager may own).
 enum class FieldScope : std::uint8_t {
@@ -36,42 +36,42 @@ enum class FieldScope : std::uint8_t {
 };
 
 // The tracked part of `object` for `scope` (a filtered copy).
-nlohmann::json scoped(const nlohmann::json& object, FieldScope scope);
+engine::Json scoped(const engine::Json& object, FieldScope scope);
 
 // The leaf paths of `object` with their values. Fails (with the reason) when a keyed list is
 // not a list of objects with unique scalar keys, or a set holds a non-scalar or a duplicate.
-Result<FieldValues, std::string> collect_fields(const nlohmann::json& object,
+Result<FieldValues, std::string> collect_fields(const engine::Json& object,
                                                 std::span<const ListRule> rules);
 
 // collect_fields(scoped(object, scope), rules), without building the scoped copy.
-Result<FieldValues, std::string> collect_scoped_fields(const nlohmann::json& object,
+Result<FieldValues, std::string> collect_scoped_fields(const engine::Json& object,
                                                        FieldScope scope,
                                                        std::span<const ListRule> rules);
 
 // What collect_fields() checks, without collecting: every list that has a rule is well formed.
 // Fails with the message collect_fields() gives. Only the members on the way to a rule's path
 // are visited, so validating a whole object (managedFields included) stays cheap.
-Result<void, std::string> check_list_rules(const nlohmann::json& object,
+Result<void, std::string> check_list_rules(const engine::Json& object,
                                            std::span<const ListRule> rules);
 
 // The rule for the list at dot-separated `path`, or nullptr when that list is atomic.
 const ListRule* find_list_rule(std::span<const ListRule> rules, std::string_view path);
 
 // The fieldsV1 object of a set: {"f:spec":{"f:replicas":{}}, ...}.
-nlohmann::json encode_fields_v1(const FieldSet& fields);
+engine::Json encode_fields_v1(const FieldSet& fields);
 
 // A path as the real server prints it in conflicts: .status.zones[zoneId="a"].version
 std::string describe_field_path(const FieldPath& path);
 
 // The node at `path`, or nullptr when it does not exist.
-nlohmann::json* find_field(nlohmann::json& root, const FieldPath& path);
+engine::Json* find_field(engine::Json& root, const FieldPath& path);
 // Removes the node at `path` (for a path ending in ".", the list item). False if absent.
-bool erase_field(nlohmann::json& root, const FieldPath& path);
+bool erase_field(engine::Json& root, const FieldPath& path);
 
 // The member name of an "f:" token, the key object of a "k:" token ({"zoneId":"a"}) and the
 // element of a "v:" token.
 bool is_member_token(std::string_view token);
 bool is_key_token(std::string_view token);
-nlohmann::json parse_token_value(std::string_view token);
+engine::Json parse_token_value(std::string_view token);
 
 }  // namespace mesh::kube_sim

@@ -6,10 +6,10 @@
 
 namespace mesh::kube_sim {
 
-void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch) {
+void apply_merge_patch(engine::Json& target, const engine::Json& patch) {
   struct Frame {
-    nlohmann::json* target;
-    const nlohmann::json* patch;
+    engine::Json* target;
+    const engine::Json* patch;
   };
   // Pointers into objects stay valid: a frame only rewrites its own target, and the children
   // of a target are pushed after that rewrite (objects are node-based maps).
@@ -21,13 +21,13 @@ void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch) {
       *frame.target = *frame.patch;
       continue;
     }
-    if (!frame.target->is_object()) *frame.target = nlohmann::json::object();
+    if (!frame.target->is_object()) *frame.target = engine::Json::object();
     for (const auto& [name, value] : frame.patch->items()) {
       if (value.is_null()) {
         frame.target->erase(name);
         continue;
       }
-      nlohmann::json& child = (*frame.target)[name];
+      engine::Json& child = (*frame.target)[name];
       if (value.is_object()) {
         stack.push_back({&child, &value});
       } else {
@@ -38,7 +38,7 @@ void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch) {
   }
 }
 
-nlohmann::json merge_patched(nlohmann::json target, const nlohmann::json& patch) {
+engine::Json merge_patched(engine::Json target, const engine::Json& patch) {
   apply_merge_patch(target, patch);
   return target;
 }

@@ -6,14 +6,14 @@
 // It does not know Kubernetes: what a patch may touch is the server's business.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 namespace mesh::kube_sim {
 
 // Applies `patch` to `target` in place.
-void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch);
+void apply_merge_patch(engine::Json& target, const engine::Json& patch);
 
 // RFC 7386 as a pure function: the patched copy of `target`.
-nlohmann::json merge_patched(nlohmann::json target, const nlohmann::json& patch);
+engine::Json merge_patched(engine::Json target, const engine::Json& patch);
 
 }  // namespace mesh::kube_sim

@@ -17,14 +17,14 @@ std::string_view verb_name(Verb verb) {
   MESH_UNREACHABLE();
 }
 
-nlohmann::json ObjectList::to_json() const {
-  nlohmann::json list = {
+engine::Json ObjectList::to_json() const {
+  engine::Json list = {
       {"apiVersion", api_version},
       {"kind", kind},
       {"metadata", {{"resourceVersion", resource_version}}},
-      {"items", nlohmann::json::array()},
+      {"items", engine::Json::array()},
   };
-  for (const nlohmann::json& item : items) list["items"].push_back(item);
+  for (const engine::Json& item : items) list["items"].push_back(item);
   return list;
 }
 

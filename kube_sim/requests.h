@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/resource.h"
 
@@ -68,15 +68,15 @@ struct ObjectList {
   std::string api_version;
   std::string kind;                   // "AnyApplicationList"
   std::string resource_version;       // the server's resourceVersion when the list was served
-  std::vector<nlohmann::json> items;  // sorted by namespace, then name
+  std::vector<engine::Json> items;  // sorted by namespace, then name
 
-  nlohmann::json to_json() const;
+  engine::Json to_json() const;
 };
 
 struct DeleteOutcome {
   // The object as the delete left it: with deletionTimestamp while finalizers remain, or its
   // last state (at the deletion's resourceVersion) once removed.
-  nlohmann::json object;
+  engine::Json object;
   bool removed = false;
 };
 

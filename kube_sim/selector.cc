@@ -171,14 +171,14 @@ class Parser {
 };
 
 // The value of `key` in a labels object, or null when absent (or not a string).
-const std::string* find_label(const nlohmann::json& labels, const std::string& key) {
+const std::string* find_label(const engine::Json& labels, const std::string& key) {
   if (!labels.is_object()) return nullptr;
   const auto found = labels.find(key);
   if (found == labels.end() || !found->is_string()) return nullptr;
   return &found->get_ref<const std::string&>();
 }
 
-bool requirement_matches(const SelectorRequirement& requirement, const nlohmann::json& labels) {
+bool requirement_matches(const SelectorRequirement& requirement, const engine::Json& labels) {
   const std::string* value = find_label(labels, requirement.key);
   const auto in_values = [&] {
     return value != nullptr &&
@@ -210,7 +210,7 @@ Result<LabelSelector, std::string> LabelSelector::parse(std::string_view text) {
   return selector;
 }
 
-bool LabelSelector::matches(const nlohmann::json& labels) const {
+bool LabelSelector::matches(const engine::Json& labels) const {
   return std::all_of(requirements_.begin(), requirements_.end(),
                      [&](const SelectorRequirement& requirement) {
                        return requirement_matches(requirement, labels);

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 
@@ -35,7 +35,7 @@ class LabelSelector {
   static Result<LabelSelector, std::string> parse(std::string_view text);
 
   // `labels` is metadata.labels: an object of strings, or null when the object has none.
-  bool matches(const nlohmann::json& labels) const;
+  bool matches(const engine::Json& labels) const;
   bool empty() const { return requirements_.empty(); }
   const std::vector<SelectorRequirement>& requirements() const { return requirements_; }
 

@@ -38,19 +38,19 @@ int http_code(StatusReason reason) {
   MESH_UNREACHABLE();
 }
 
-nlohmann::json ApiError::to_status() const {
-  nlohmann::json status = {
-      {"apiVersion", "v1"},  {"kind", "Status"},   {"metadata", nlohmann::json::object()},
+engine::Json ApiError::to_status() const {
+  engine::Json status = {
+      {"apiVersion", "v1"},  {"kind", "Status"},   {"metadata", engine::Json::object()},
       {"status", "Failure"}, {"message", message}, {"reason", reason_name(reason)},
       {"code", http_code()},
   };
-  nlohmann::json details = nlohmann::json::object();
+  engine::Json details = engine::Json::object();
   if (!name.empty()) details["name"] = name;
   if (!group.empty()) details["group"] = group;
   if (!kind.empty()) details["kind"] = kind;
   if (retry_after_seconds > 0) details["retryAfterSeconds"] = retry_after_seconds;
   for (const StatusCause& cause : causes) {
-    nlohmann::json entry = {{"reason", cause.type}, {"message", cause.message}};
+    engine::Json entry = {{"reason", cause.type}, {"message", cause.message}};
     if (!cause.field.empty()) entry["field"] = cause.field;
     details["causes"].push_back(std::move(entry));
   }

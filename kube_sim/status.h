@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 
@@ -55,7 +55,7 @@ struct ApiError {
 
   int http_code() const { return kube_sim::http_code(reason); }
   // The metav1.Status object ({"kind":"Status","status":"Failure",...}).
-  nlohmann::json to_status() const;
+  engine::Json to_status() const;
 };
 
 template <typename T>

@@ -11,7 +11,7 @@
 namespace mesh::kube_sim {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 constexpr std::size_t printable_size_max = 128;
 

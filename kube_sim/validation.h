@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 
@@ -24,7 +24,7 @@ inline constexpr std::size_t qualified_name_size_max = 63;
 inline constexpr std::size_t label_value_size_max = 63;
 
 // Depth within object_depth_max, valid UTF-8 in strings and keys, finite numbers, no binary.
-Result<void, std::string> check_json_shape(const nlohmann::json& value);
+Result<void, std::string> check_json_shape(const engine::Json& value);
 
 bool is_valid_utf8(std::string_view text);
 

@@ -12,11 +12,11 @@ SharedWatchEvent gone_event() {
   ApiError error;
   error.reason = StatusReason::gone;
   error.message = "watch terminated: too old resource version; the client must relist";
-  return {WatchEventType::error, std::make_shared<const nlohmann::json>(error.to_status())};
+  return {WatchEventType::error, std::make_shared<const engine::Json>(error.to_status())};
 }
 
 SharedWatchEvent closed_event() {
-  return {WatchEventType::closed, std::make_shared<const nlohmann::json>(nullptr)};
+  return {WatchEventType::closed, std::make_shared<const engine::Json>(nullptr)};
 }
 
 }  // namespace
@@ -33,7 +33,7 @@ std::string_view watch_event_type_name(WatchEventType type) {
   MESH_UNREACHABLE();
 }
 
-nlohmann::json WatchEvent::to_json() const {
+engine::Json WatchEvent::to_json() const {
   return {{"type", watch_event_type_name(type)}, {"object", object}};
 }
 
@@ -157,10 +157,10 @@ void WatchHub::compact(std::uint64_t resource_version) {
 void WatchHub::emit_bookmarks(std::uint64_t resource_version) {
   for (auto& [id, watch] : watches_) {
     if (!watch.open || !watch.filter.allow_bookmarks) continue;
-    nlohmann::json object = watch.filter.bookmark_template;
+    engine::Json object = watch.filter.bookmark_template;
     object["metadata"] = {{"resourceVersion", std::to_string(resource_version)}};
     SharedWatchEvent event{WatchEventType::bookmark,
-                           std::make_shared<const nlohmann::json>(std::move(object))};
+                           std::make_shared<const engine::Json>(std::move(object))};
     if (!watch.queue.empty() && watch.queue.back().type == WatchEventType::bookmark) {
       watch.queue.back() = std::move(event);
     } else if (watch.queue.size() < queue_events_max_) {

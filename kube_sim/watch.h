@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/selector.h"
 
@@ -32,17 +32,17 @@ struct WatchEvent {
   WatchEventType type = WatchEventType::closed;
   // The object; a metav1.Status for ERROR; {kind, apiVersion, metadata.resourceVersion} for
   // BOOKMARK; null for CLOSED.
-  nlohmann::json object;
+  engine::Json object;
 
   // {"type": "ADDED", "object": {...}}, the wire form of one watch event.
-  nlohmann::json to_json() const;
+  engine::Json to_json() const;
 };
 
 // A WatchEvent whose object is the stored version itself (never null, never modified), for
 // clients that only read it: a watch queues these, so no event is copied before it is read.
 struct SharedWatchEvent {
   WatchEventType type = WatchEventType::closed;
-  std::shared_ptr<const nlohmann::json> object;
+  std::shared_ptr<const engine::Json> object;
 };
 
 struct WatchId {
@@ -57,8 +57,8 @@ struct Change {
   std::string namespace_name;
   // After the write; for deleted, the last state. Shared with the store (never null, never
   // modified): the history keeps every version, and copying each one was a tenth of a write.
-  std::shared_ptr<const nlohmann::json> object;
-  nlohmann::json labels_before;  // for modified: metadata.labels before the write
+  std::shared_ptr<const engine::Json> object;
+  engine::Json labels_before;  // for modified: metadata.labels before the write
 };
 
 struct WatchFilter {
@@ -66,7 +66,7 @@ struct WatchFilter {
   std::string namespace_name;  // "" for all
   LabelSelector selector;
   bool allow_bookmarks = false;
-  nlohmann::json bookmark_template;  // {"apiVersion": ..., "kind": ...}
+  engine::Json bookmark_template;  // {"apiVersion": ..., "kind": ...}
 };
 
 // How a watch ends when the server drops it.

@@ -22,7 +22,7 @@ namespace mesh::simulator {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = ::mesh::engine::Json;
 
 // The integer version of an entry; nullopt when it is not one (the decoder refuses the object).
 std::optional<std::int64_t> entry_version(const Json& entry) {
@@ -48,7 +48,7 @@ bool placement_done(const AppStatus& status, std::string_view zone) {
 
 }  // namespace
 
-void AppController::observe(const AppKey& key, AppState& app, const nlohmann::json& object,
+void AppController::observe(const AppKey& key, AppState& app, const engine::Json& object,
                             Instant now) {
   Checks& checks = app.checks;
   const std::string uid = engine::string_at(object, {"metadata", "uid"});
@@ -95,7 +95,7 @@ void AppController::observe(const AppKey& key, AppState& app, const nlohmann::js
 }
 
 void AppController::observe_own_entry(const AppKey& key, Checks& checks,
-                                      const nlohmann::json* entry, std::int64_t resource_version,
+                                      const engine::Json* entry, std::int64_t resource_version,
                                       Instant now) {
   const Json content = entry == nullptr ? Json() : *entry;
   MESH_ASSERT(entry == nullptr || entry->is_object());  // null stands for "absent"
@@ -116,7 +116,7 @@ void AppController::observe_own_entry(const AppKey& key, Checks& checks,
 // Properties of a write this controller just made: `before` is the read it derived from,
 // `after` the status it sent, `written` the object the server stored.
 void AppController::check_own_write(const AppKey& key, AppState& app, const AppObject& before,
-                                    const AppStatus& after, const nlohmann::json& written,
+                                    const AppStatus& after, const engine::Json& written,
                                     Instant now) {
   Checks& checks = app.checks;
   const Ownership& old_ownership = before.status.ownership;

@@ -13,7 +13,7 @@ namespace mesh::simulator {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = ::mesh::engine::Json;
 
 // Reconnect rounds per refresh: a watch that ends while draining is reopened once at once, as
 // the reflector does; a second end waits for the next refresh.
@@ -241,7 +241,7 @@ void AppController::drain_watch(Instant now) {
   }
 }
 
-void AppController::on_object(std::shared_ptr<const nlohmann::json> object, Instant now) {
+void AppController::on_object(std::shared_ptr<const engine::Json> object, Instant now) {
   MESH_ASSERT(object != nullptr);
   const std::optional<AppKey> key = key_of(*object);
   if (!key.has_value()) return;

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 #include "engine/time.h"
@@ -156,13 +156,13 @@ class AppController {
   // 5-zone world).
   struct ZoneSeen {
     std::int64_t version = 0;
-    nlohmann::json content;  // the entry
+    engine::Json content;  // the entry
   };
   struct Checks {
     std::string uid;
     // zones[self] as this controller last wrote it (null = absent; an entry is an object), or
     // as first observed.
-    std::optional<nlohmann::json> own_entry;
+    std::optional<engine::Json> own_entry;
     std::int64_t own_write_resource_version = 0;  // of that write
     std::int64_t epoch_written_max = 0;
     std::map<std::string, ZoneSeen> zones_seen;  // at most app_checked_zones_max
@@ -171,11 +171,11 @@ class AppController {
   struct AppState {
     // The informer's copy: the API server's stored version itself, shared and never modified
     // (a copy per watch event was 4 % of a 5-zone world); null once deleted.
-    std::shared_ptr<const nlohmann::json> cached;
+    std::shared_ptr<const engine::Json> cached;
     // decode_app(*decoded_from), kept while decoded_from is still the cached version: a
     // reconcile and the status write it makes decode the same version (see decoded_of).
     std::shared_ptr<const AppDecodeResult> decoded;
-    std::shared_ptr<const nlohmann::json> decoded_from;
+    std::shared_ptr<const engine::Json> decoded_from;
     std::optional<Instant> ready_at;       // in the workqueue since then
     std::optional<Instant> requeue_at;     // a rate-limited requeue waiting
     std::uint32_t failures = 0;            // the rate limiter's count for this key
@@ -202,7 +202,7 @@ class AppController {
   void rewatch(Instant now);
   void drain_watch(Instant now);
   void informer_failed(Instant now);
-  void on_object(std::shared_ptr<const nlohmann::json> object, Instant now);
+  void on_object(std::shared_ptr<const engine::Json> object, Instant now);
   void on_object_deleted(const AppKey& key, Instant now);
   // The decoded cached version; shared, so it outlives a refresh that replaces the cache.
   std::shared_ptr<const AppDecodeResult> decoded_of(AppState& app);
@@ -240,11 +240,11 @@ class AppController {
   Result<Knobs*, Error<AppControllerError>> knobs_entry(const AppKey& key);
 
   // Property checks (app_checks.cc).
-  void observe(const AppKey& key, AppState& app, const nlohmann::json& object, Instant now);
-  void observe_own_entry(const AppKey& key, Checks& checks, const nlohmann::json* entry,
+  void observe(const AppKey& key, AppState& app, const engine::Json& object, Instant now);
+  void observe_own_entry(const AppKey& key, Checks& checks, const engine::Json* entry,
                          std::int64_t resource_version, Instant now);
   void check_own_write(const AppKey& key, AppState& app, const AppObject& before,
-                       const AppStatus& after, const nlohmann::json& written, Instant now);
+                       const AppStatus& after, const engine::Json& written, Instant now);
   void violation(const AppKey& key, Instant now, const std::string& what);
 
   AppControllerOptions options_;

@@ -11,7 +11,7 @@ namespace mesh::simulator {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = ::mesh::engine::Json;
 using DecodeError = Error<AppDecodeError>;
 template <typename T>
 using Decoded = Result<T, DecodeError>;
@@ -361,7 +361,7 @@ std::string_view placement_strategy_name(PlacementStrategy strategy) {
   return enum_name(strategy_names, strategy);
 }
 
-AppDecodeResult decode_app(const nlohmann::json& object) {
+AppDecodeResult decode_app(const engine::Json& object) {
   if (!object.is_object()) return fail_type("", "an object");
   AppObject app;
   MESH_TRY(const bool metadata_ok, decode_metadata(object, app));
@@ -371,7 +371,7 @@ AppDecodeResult decode_app(const nlohmann::json& object) {
   return app;
 }
 
-nlohmann::json render_status(const AppStatus& status) {
+engine::Json render_status(const AppStatus& status) {
   const Ownership& ownership = status.ownership;
   Json rendered_ownership = {{"owner", ownership.owner}, {"epoch", ownership.epoch}};
   // A zero state is left out rather than written as "", which the decoder would then refuse.

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 #include "engine/time.h"
@@ -112,10 +112,10 @@ enum class AppDecodeError : std::uint8_t { wrong_type, unknown_enum, too_many_it
 using AppDecodeResult = Result<AppObject, Error<AppDecodeError>>;
 
 // Strict decoding; the error message names the field (".status.ownership.state").
-AppDecodeResult decode_app(const nlohmann::json& object);
+AppDecodeResult decode_app(const engine::Json& object);
 
 // The status as the controller's typed client serializes it for PUT /status.
-nlohmann::json render_status(const AppStatus& status);
+engine::Json render_status(const AppStatus& status);
 
 // The entry of `zone`, or null.
 const ZoneStatus* find_zone(const AppStatus& status, std::string_view zone);

@@ -126,7 +126,7 @@ int command_run(const RunArguments& arguments) {
   print_summary(scenario, timed);
   if (!deterministic) std::cout << "  NOT DETERMINISTIC: a second run gave another trace hash\n";
   if (!arguments.report.empty()) {
-    nlohmann::json report = timed.result.to_json();
+    engine::Json report = timed.result.to_json();
     report["wall_seconds"] = timed.wall_seconds;
     report["deterministic"] = deterministic;
     if (!write_file(arguments.report, report.dump(2) + "\n")) {

@@ -37,8 +37,8 @@ RunResult World::run() {
   return impl_->run();
 }
 
-nlohmann::json RunResult::to_json() const {
-  nlohmann::json violations_json = nlohmann::json::array();
+engine::Json RunResult::to_json() const {
+  engine::Json violations_json = engine::Json::array();
   for (const Violation& violation : violations) {
     const char* kind = violation.kind == Violation::Kind::safety     ? "safety"
                        : violation.kind == Violation::Kind::liveness ? "liveness"
@@ -46,14 +46,14 @@ nlohmann::json RunResult::to_json() const {
     violations_json.push_back(
         {{"kind", kind}, {"at_ms", violation.at.ms()}, {"message", violation.message}});
   }
-  nlohmann::json timeline_json = nlohmann::json::array();
+  engine::Json timeline_json = engine::Json::array();
   for (const TimelineEntry& entry : timeline) {
     timeline_json.push_back({{"at_ms", entry.at.ms()},
                              {"zone", entry.zone},
                              {"kind", entry.kind},
                              {"text", entry.text}});
   }
-  nlohmann::json converged = nullptr;
+  engine::Json converged = nullptr;
   if (stats.converged_after) converged = stats.converged_after->ms();
   return {{"scenario", scenario},
           {"seed", seed},

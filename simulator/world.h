@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/time.h"
 #include "simulator/scenario.h"
@@ -65,7 +65,7 @@ struct RunResult {
   RunStats stats;
   std::vector<TimelineEntry> timeline;
   bool passed() const { return violations.empty(); }
-  nlohmann::json to_json() const;
+  engine::Json to_json() const;
 };
 
 struct RunOptions {

@@ -8,7 +8,7 @@
 namespace mesh::kube_sim::internal {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 enum class MetaKind : std::uint8_t { string, integer, string_map, string_list, object_list };
 

@@ -10,14 +10,14 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "engine/result.h"
 
 namespace mesh::kube_sim::internal {
 
 // The metadata of `object`, sanitized; an empty object when it has none.
-Result<nlohmann::json, std::string> read_object_meta(const nlohmann::json& object);
+Result<engine::Json, std::string> read_object_meta(const engine::Json& object);
 
 struct FieldError {
   std::string field;   // "metadata.labels"
@@ -26,16 +26,16 @@ struct FieldError {
 
 // Checks a complete object's metadata. Namespace names must be DNS-1123 labels, other names
 // DNS-1123 subdomains.
-Result<void, FieldError> validate_object_meta(const nlohmann::json& metadata,
+Result<void, FieldError> validate_object_meta(const engine::Json& metadata,
                                               bool namespace_object);
 
 // A string member of an object, or "" when absent or not a string.
-std::string string_member(const nlohmann::json& object, std::string_view name);
+std::string string_member(const engine::Json& object, std::string_view name);
 // metadata.<name> of an object, or "" when absent.
-std::string meta_string(const nlohmann::json& object, std::string_view name);
+std::string meta_string(const engine::Json& object, std::string_view name);
 // metadata.finalizers of a stored object, empty when absent.
-const nlohmann::json& finalizers_of(const nlohmann::json& object);
+const engine::Json& finalizers_of(const engine::Json& object);
 // metadata.labels of a stored object, null when absent.
-const nlohmann::json& labels_of(const nlohmann::json& object);
+const engine::Json& labels_of(const engine::Json& object);
 
 }  // namespace mesh::kube_sim::internal

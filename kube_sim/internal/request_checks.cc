@@ -9,7 +9,7 @@
 namespace mesh::kube_sim::internal {
 namespace {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 // A member that must equal `expected` (apiVersion, kind).
 ApiResult<void> check_type_member(const json& body, const char* member, const std::string& expected,

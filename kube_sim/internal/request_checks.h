@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/requests.h"
 #include "kube_sim/resource.h"
@@ -19,7 +19,7 @@ namespace mesh::kube_sim::internal {
 
 bool is_namespace_type(const ResourceType& type);
 // Whether a stored object has a deletionTimestamp.
-bool is_deleting(const nlohmann::json& object);
+bool is_deleting(const engine::Json& object);
 
 // A namespaced type needs a namespace unless `all_allowed` (list, watch); a cluster-scoped
 // type must not get one.
@@ -30,22 +30,22 @@ ApiResult<void> check_subresource(const ResourceType& type, Subresource subresou
 ApiResult<LabelSelector> parse_selector(std::string_view text);
 
 // Checks a body's shape, apiVersion, kind and namespace; returns its metadata, sanitized.
-ApiResult<nlohmann::json> read_body(const ResourceType& type, const nlohmann::json& body,
+ApiResult<engine::Json> read_body(const ResourceType& type, const engine::Json& body,
                                     std::string_view namespace_name);
 // The body must name the object of the request.
-ApiResult<void> check_body_name(const ObjectKey& key, const nlohmann::json& metadata);
+ApiResult<void> check_body_name(const ObjectKey& key, const engine::Json& metadata);
 // uid and resourceVersion in a body are preconditions against the stored object.
 ApiResult<void> check_body_preconditions(const ResourceType& type, const ObjectKey& key,
-                                         const nlohmann::json& stored,
-                                         const nlohmann::json& metadata);
+                                         const engine::Json& stored,
+                                         const engine::Json& metadata);
 // Metadata rules and list rules of a complete candidate object (422 Invalid).
-ApiResult<void> validate_object(const ResourceType& type, const nlohmann::json& object);
+ApiResult<void> validate_object(const ResourceType& type, const engine::Json& object);
 // The serialized size limit (413).
-ApiResult<void> check_size(const ResourceType& type, const nlohmann::json& object);
+ApiResult<void> check_size(const ResourceType& type, const engine::Json& object);
 
 // Whether anything but metadata (and status, with a status subresource) differs: the rule for
 // bumping metadata.generation.
-bool spec_changed(const ResourceType& type, const nlohmann::json& before,
-                  const nlohmann::json& after);
+bool spec_changed(const ResourceType& type, const engine::Json& before,
+                  const engine::Json& after);
 
 }  // namespace mesh::kube_sim::internal

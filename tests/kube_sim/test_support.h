@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/api_server.h"
 
 namespace mesh::kube_sim::testing {
 
-using nlohmann::json;
+using json = ::mesh::engine::Json;
 
 // 2023-11-14T22:13:20Z
 inline constexpr std::int64_t start_unix_ms = 1'700'000'000'000;

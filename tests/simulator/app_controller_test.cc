@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "kube_sim/api_server.h"
 
 namespace mesh::simulator {
 namespace {
 
-using Json = nlohmann::json;
+using Json = ::mesh::engine::Json;
 
 constexpr std::int64_t wall_origin_ms = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
 constexpr int drive_steps_max = 100'000;

@@ -3,7 +3,7 @@
 // chart index, and Go duration parsing.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 #include "simulator/app_fsm.h"
 #include "simulator/app_object.h"
@@ -12,7 +12,7 @@
 namespace mesh::simulator {
 namespace {
 
-using Json = nlohmann::json;
+using Json = ::mesh::engine::Json;
 
 Json object_with_status(const Json& status) {
   return Json{{"apiVersion", "dcp.hiro.io/v1"},

@@ -1,7 +1,7 @@
 // rapidcheck generators of JSON trees, shared by the engine's and kube_sim's property tests.
 //
 // GeneratedJson wraps a value so that a counterexample prints as JSON text: rapidcheck would
-// otherwise print a bare nlohmann::json through its implicit conversion to std::string, which
+// otherwise print a bare engine::Json through its implicit conversion to std::string, which
 // throws for anything but a string. Trees are built level by level (no recursion).
 #pragma once
 
@@ -13,29 +13,29 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "engine/json.h"
 
 namespace mesh::test {
 
 struct GeneratedJson {
-  nlohmann::json value;
+  engine::Json value;
 };
 
 inline std::ostream& operator<<(std::ostream& out, const GeneratedJson& generated) {
-  return out << generated.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out << generated.value.dump(-1, ' ', false, engine::Json::error_handler_t::replace);
 }
 
-inline rc::Gen<GeneratedJson> wrapped(rc::Gen<nlohmann::json> gen) {
+inline rc::Gen<GeneratedJson> wrapped(rc::Gen<engine::Json> gen) {
   return rc::gen::map(std::move(gen),
-                      [](nlohmann::json value) { return GeneratedJson{std::move(value)}; });
+                      [](engine::Json value) { return GeneratedJson{std::move(value)}; });
 }
 
 // JSON of at most `depth` levels of arrays and objects with fewer than `breadth_end` members
 // each, over the given scalars and object keys.
-inline rc::Gen<nlohmann::json> gen_json_tree(const rc::Gen<nlohmann::json>& scalar,
+inline rc::Gen<engine::Json> gen_json_tree(const rc::Gen<engine::Json>& scalar,
                                              const rc::Gen<std::string>& key, int depth,
                                              std::size_t breadth_end) {
-  using json = nlohmann::json;
+  using json = ::mesh::engine::Json;
   rc::Gen<json> gen = scalar;
   for (int level = 0; level < depth; level++) {
     const rc::Gen<json> child = gen;
