@@ -17,7 +17,6 @@
 
 namespace mesh::engine {
 
-
 enum class StrategyKind {
   default_owner_label,  // the seed's default: the dcp.hiro.io/owner-zone label owns the object
   anyapplication,       // owner zone owns spec and ownership; each zone its status.zones entry

@@ -80,26 +80,25 @@ class ApiServer {
   ApiResult<ObjectList> list(const ListRequest& request);
   // POST: `object` needs apiVersion, kind and metadata.name or metadata.generateName.
   ApiResult<engine::Json> create(const GroupVersionResource& resource,
-                                   std::string_view namespace_name, const engine::Json& object,
-                                   const WriteOptions& options = {});
+                                 std::string_view namespace_name, const engine::Json& object,
+                                 const WriteOptions& options = {});
   // PUT. A metadata.resourceVersion in `object` must match the stored one (409 otherwise).
   // With a status subresource, status in `object` is ignored.
   ApiResult<engine::Json> update(const ObjectKey& key, const engine::Json& object,
-                                   const WriteOptions& options = {});
+                                 const WriteOptions& options = {});
   // PUT /status: only status is taken from `object`.
   ApiResult<engine::Json> update_status(const ObjectKey& key, const engine::Json& object,
-                                          const WriteOptions& options = {});
+                                        const WriteOptions& options = {});
   // PATCH with a merge patch or an apply configuration (which creates a missing object).
   ApiResult<engine::Json> patch(const ObjectKey& key, PatchType type, const engine::Json& body,
-                                  const WriteOptions& options = {});
+                                const WriteOptions& options = {});
   ApiResult<engine::Json> patch_status(const ObjectKey& key, PatchType type,
-                                         const engine::Json& body,
-                                         const WriteOptions& options = {});
+                                       const engine::Json& body, const WriteOptions& options = {});
   // Server-side apply: patch(key, PatchType::apply, ...). options.field_manager is required.
   ApiResult<engine::Json> apply(const ObjectKey& key, const engine::Json& configuration,
-                                  const WriteOptions& options);
+                                const WriteOptions& options);
   ApiResult<engine::Json> apply_status(const ObjectKey& key, const engine::Json& configuration,
-                                         const WriteOptions& options);
+                                       const WriteOptions& options);
   // One create, update or patch as a driver forwards it (the simulator's engines and
   // controllers, the HTTP facade), answered with the stored version itself (never null) instead
   // of a copy; the named methods above are this plus the copy. A write that removes the object
@@ -156,8 +155,7 @@ class ApiServer {
   };
   class Stored {
    public:
-    Stored(engine::Json object, ManagedEntries entries_given)
-        : entries(std::move(entries_given)) {
+    Stored(engine::Json object, ManagedEntries entries_given) : entries(std::move(entries_given)) {
       set(std::move(object));
     }
     // As clients see it, managedFields rendered from `entries`; shared with the watch
@@ -211,16 +209,15 @@ class ApiServer {
   ApiResult<SharedObject> apply_object(const ObjectKey& key, Subresource subresource,
                                        const engine::Json& body, const WriteOptions& options);
   ApiResult<SharedObject> apply_create(TypeState& state, const ObjectKey& key,
-                                       const engine::Json& configuration,
-                                       const FieldWriter& writer, bool force);
+                                       const engine::Json& configuration, const FieldWriter& writer,
+                                       bool force);
   ApiResult<DeleteOutcome> remove_object(const ObjectKey& key, const DeleteOptions& options);
   ApiResult<WatchId> open_watch(const WatchRequest& request);
 
   // Writes.
   ApiResult<SharedObject> create_stored(TypeState& state, engine::Json object,
                                         ManagedEntries entries);
-  ApiResult<SharedObject> store_new(TypeState& state, engine::Json object,
-                                    ManagedEntries entries);
+  ApiResult<SharedObject> store_new(TypeState& state, engine::Json object, ManagedEntries entries);
   ApiResult<void> ensure_namespace(const ResourceType& type, const std::string& namespace_name,
                                    const std::string& name);
   ApiResult<std::string> choose_name(TypeState& state, const std::string& namespace_name,

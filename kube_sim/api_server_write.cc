@@ -293,11 +293,12 @@ ApiResult<SharedObject> ApiServer::store_new(TypeState& state, json object,
                                "\": objects_max=" + std::to_string(objects_max) +
                                " objects are stored (storage quota exhausted)"));
   }
+  // Before `metadata` is taken: inserting a member moves its siblings (engine/json.h).
+  if (is_namespace_type(type)) object["status"] = {{"phase", "Active"}};
   json& metadata = object["metadata"];
   metadata["uid"] = new_uid();
   metadata["creationTimestamp"] = format_rfc3339(now_);
   metadata["generation"] = 1;
-  if (is_namespace_type(type)) object["status"] = {{"phase", "Active"}};
   set_managed_fields(object, entries, type);
   // Sized with the version it is about to get, so a refused write leaves no gap in versions.
   metadata["resourceVersion"] = std::to_string(resource_version_ + 1);
@@ -571,17 +572,18 @@ json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   MESH_ASSERT(!is_deleting(stored.object()));
   json labels_before = labels_of(stored.object());
   json object = stored.object();
+  // Before `metadata` is taken: inserting a member moves its siblings (engine/json.h).
+  if (is_namespace_type(state.type)) {
+    json& status = object["status"];
+    if (!status.is_object()) status = json::object();  // /status writes may have replaced it
+    status["phase"] = "Terminating";
+  }
   json& metadata = object["metadata"];
   metadata["deletionTimestamp"] = format_rfc3339(now_);
   metadata["deletionGracePeriodSeconds"] = 0;
   // The real server bumps generation when it sets deletionTimestamp, so controllers that
   // watch generation notice the deletion.
   metadata["generation"] = generation_of(stored.object()) + 1;
-  if (is_namespace_type(state.type)) {
-    json& status = object["status"];
-    if (!status.is_object()) status = json::object();  // /status writes may have replaced it
-    status["phase"] = "Terminating";
-  }
   metadata["resourceVersion"] = std::to_string(next_resource_version());
   stored.set(std::move(object));
   record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));

@@ -221,11 +221,14 @@ void merge_configuration(json& target, const json& configuration, std::span<cons
     MergeFrame frame = std::move(stack.back());
     stack.pop_back();
     if (!frame.target->is_object()) *frame.target = json::object();
+    // Frames into this object's own members are pushed after its last insert, which moves the
+    // members of a flat object (engine/json.h). Frames into arrays stay valid.
+    std::vector<std::pair<const std::string*, MergeFrame>> nested;
     for (const auto& [name, value] : frame.source->items()) {
       std::string dotted = frame.dotted.empty() ? name : frame.dotted + "." + name;
       json& slot = (*frame.target)[name];
       if (value.is_object() && slot.is_object()) {
-        stack.push_back({&slot, &value, std::move(dotted)});
+        nested.push_back({&name, {nullptr, &value, std::move(dotted)}});
         continue;
       }
       const bool lists = value.is_array() && slot.is_array();
@@ -237,6 +240,10 @@ void merge_configuration(json& target, const json& configuration, std::span<cons
       } else {
         merge_keyed(slot, value, rule->key, dotted, stack);
       }
+    }
+    for (auto& [name, nested_frame] : nested) {
+      nested_frame.target = &frame.target->at(*name);
+      stack.push_back(std::move(nested_frame));
     }
   }
 }
@@ -355,15 +362,9 @@ void strip_nulls(json& value) {
     json* node = stack.back();
     stack.pop_back();
     if (node->is_object()) {
-      std::vector<std::string> nulls;
-      for (auto& [name, child] : node->items()) {
-        if (child.is_null()) {
-          nulls.push_back(name);
-        } else {
-          stack.push_back(&child);
-        }
-      }
-      for (const std::string& name : nulls) node->erase(name);
+      // Erase before pushing: an erase moves the members after it (engine/json.h).
+      for (auto it = node->begin(); it != node->end();) it = it->is_null() ? node->erase(it) : ++it;
+      for (json& child : *node) stack.push_back(&child);
     } else if (node->is_array()) {
       for (json& child : *node) stack.push_back(&child);
     }

@@ -54,7 +54,7 @@ void record_update(ManagedEntries& entries, const FieldValues& before, const Fie
 
 struct ApplyInput {
   const engine::Json& live;           // the stored object, or a skeleton when apply creates it
-  const ManagedEntries& entries;        // the live object's entries
+  const ManagedEntries& entries;      // the live object's entries
   const engine::Json& configuration;  // scoped() to `scope`, nulls stripped
   FieldScope scope = FieldScope::object;
   std::span<const ListRule> rules;

@@ -44,8 +44,7 @@ Result<FieldValues, std::string> collect_fields(const engine::Json& object,
                                                 std::span<const ListRule> rules);
 
 // collect_fields(scoped(object, scope), rules), without building the scoped copy.
-Result<FieldValues, std::string> collect_scoped_fields(const engine::Json& object,
-                                                       FieldScope scope,
+Result<FieldValues, std::string> collect_scoped_fields(const engine::Json& object, FieldScope scope,
                                                        std::span<const ListRule> rules);
 
 // What collect_fields() checks, without collecting: every list that has a rule is well formed.

@@ -66,8 +66,8 @@ struct ListRequest {
 
 struct ObjectList {
   std::string api_version;
-  std::string kind;                   // "AnyApplicationList"
-  std::string resource_version;       // the server's resourceVersion when the list was served
+  std::string kind;                 // "AnyApplicationList"
+  std::string resource_version;     // the server's resourceVersion when the list was served
   std::vector<engine::Json> items;  // sorted by namespace, then name
 
   engine::Json to_json() const;

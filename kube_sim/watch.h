@@ -110,7 +110,7 @@ class WatchHub {
   struct Watch {
     WatchFilter filter;
     std::deque<SharedWatchEvent> queue;  // at most queue_events_max_ events
-    bool open = true;              // false: only the queue remains to drain, then CLOSED
+    bool open = true;                    // false: only the queue remains to drain, then CLOSED
   };
   struct History {
     std::deque<Change> changes;  // ascending resourceVersion, at most history_max_

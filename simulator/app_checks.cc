@@ -94,9 +94,8 @@ void AppController::observe(const AppKey& key, AppState& app, const engine::Json
   observe_own_entry(key, checks, own, resource_version, now);
 }
 
-void AppController::observe_own_entry(const AppKey& key, Checks& checks,
-                                      const engine::Json* entry, std::int64_t resource_version,
-                                      Instant now) {
+void AppController::observe_own_entry(const AppKey& key, Checks& checks, const engine::Json* entry,
+                                      std::int64_t resource_version, Instant now) {
   const Json content = entry == nullptr ? Json() : *entry;
   MESH_ASSERT(entry == nullptr || entry->is_object());  // null stands for "absent"
   if (!checks.own_entry.has_value()) {

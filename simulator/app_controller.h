@@ -176,9 +176,9 @@ class AppController {
     // reconcile and the status write it makes decode the same version (see decoded_of).
     std::shared_ptr<const AppDecodeResult> decoded;
     std::shared_ptr<const engine::Json> decoded_from;
-    std::optional<Instant> ready_at;       // in the workqueue since then
-    std::optional<Instant> requeue_at;     // a rate-limited requeue waiting
-    std::uint32_t failures = 0;            // the rate limiter's count for this key
+    std::optional<Instant> ready_at;    // in the workqueue since then
+    std::optional<Instant> requeue_at;  // a rate-limited requeue waiting
+    std::uint32_t failures = 0;         // the rate limiter's count for this key
     std::optional<Job> job;
     Workload workload;
     Checks checks;

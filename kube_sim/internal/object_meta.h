@@ -26,8 +26,7 @@ struct FieldError {
 
 // Checks a complete object's metadata. Namespace names must be DNS-1123 labels, other names
 // DNS-1123 subdomains.
-Result<void, FieldError> validate_object_meta(const engine::Json& metadata,
-                                              bool namespace_object);
+Result<void, FieldError> validate_object_meta(const engine::Json& metadata, bool namespace_object);
 
 // A string member of an object, or "" when absent or not a string.
 std::string string_member(const engine::Json& object, std::string_view name);

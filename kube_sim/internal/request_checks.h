@@ -31,13 +31,12 @@ ApiResult<LabelSelector> parse_selector(std::string_view text);
 
 // Checks a body's shape, apiVersion, kind and namespace; returns its metadata, sanitized.
 ApiResult<engine::Json> read_body(const ResourceType& type, const engine::Json& body,
-                                    std::string_view namespace_name);
+                                  std::string_view namespace_name);
 // The body must name the object of the request.
 ApiResult<void> check_body_name(const ObjectKey& key, const engine::Json& metadata);
 // uid and resourceVersion in a body are preconditions against the stored object.
 ApiResult<void> check_body_preconditions(const ResourceType& type, const ObjectKey& key,
-                                         const engine::Json& stored,
-                                         const engine::Json& metadata);
+                                         const engine::Json& stored, const engine::Json& metadata);
 // Metadata rules and list rules of a complete candidate object (422 Invalid).
 ApiResult<void> validate_object(const ResourceType& type, const engine::Json& object);
 // The serialized size limit (413).
@@ -45,7 +44,6 @@ ApiResult<void> check_size(const ResourceType& type, const engine::Json& object)
 
 // Whether anything but metadata (and status, with a status subresource) differs: the rule for
 // bumping metadata.generation.
-bool spec_changed(const ResourceType& type, const engine::Json& before,
-                  const engine::Json& after);
+bool spec_changed(const ResourceType& type, const engine::Json& before, const engine::Json& after);
 
 }  // namespace mesh::kube_sim::internal

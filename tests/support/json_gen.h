@@ -33,8 +33,8 @@ inline rc::Gen<GeneratedJson> wrapped(rc::Gen<engine::Json> gen) {
 // JSON of at most `depth` levels of arrays and objects with fewer than `breadth_end` members
 // each, over the given scalars and object keys.
 inline rc::Gen<engine::Json> gen_json_tree(const rc::Gen<engine::Json>& scalar,
-                                             const rc::Gen<std::string>& key, int depth,
-                                             std::size_t breadth_end) {
+                                           const rc::Gen<std::string>& key, int depth,
+                                           std::size_t breadth_end) {
   using json = ::mesh::engine::Json;
   rc::Gen<json> gen = scalar;
   for (int level = 0; level < depth; level++) {
@@ -46,14 +46,13 @@ inline rc::Gen<engine::Json> gen_json_tree(const rc::Gen<engine::Json>& scalar,
         });
     const auto object =
         rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, breadth_end), [child, key](std::size_t n) {
-          return rc::gen::map(
-              rc::gen::container<std::vector<std::pair<std::string, json>>>(
-                  n, rc::gen::pair(key, child)),
-              [](const std::vector<std::pair<std::string, json>>& members) {
-                json result = json::object();
-                for (const auto& [name, value] : members) result[name] = value;
-                return result;
-              });
+          return rc::gen::map(rc::gen::container<std::vector<std::pair<std::string, json>>>(
+                                  n, rc::gen::pair(key, child)),
+                              [](const std::vector<std::pair<std::string, json>>& members) {
+                                json result = json::object();
+                                for (const auto& [name, value] : members) result[name] = value;
+                                return result;
+                              });
         });
     gen = rc::gen::oneOf(scalar, array, object);
   }
