@@ -1,5 +1,6 @@
 // Per-operation costs of the engine's building blocks: authoring (sign), verifying, applying
-// operations to a LogStore, snapshots, sync selection, session throughput and handshakes.
+// operations to a LogStore, snapshots, sync selection, session throughput and handshakes,
+// parsing JSON.
 //
 // Every benchmark reports items/s (operations, messages or handshakes) and, where bytes flow,
 // bytes/s of payload. Results and the command that produced them: docs/benchmarks.md.
@@ -13,6 +14,7 @@
 
 #include "engine/crypto.h"
 #include "engine/identity.h"
+#include "engine/json_util.h"
 #include "engine/limits.h"
 #include "engine/log_store.h"
 #include "engine/noise.h"
@@ -190,6 +192,31 @@ void BM_OperationPayloadMatches(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(op->payload().size()));
 }
 BENCHMARK(BM_OperationPayloadMatches)->Arg(1024);
+
+// parse_json of one object of state.range(0) members, keys in ascending (range(1) == 0) or
+// descending order: the tree builder sorts an object's members once, so the descending text
+// costs about what the ascending one does (one insert at a time would be quadratic).
+void BM_ParseJsonObject(benchmark::State& state) {
+  const auto members = static_cast<int>(state.range(0));
+  const bool descending = state.range(1) != 0;
+  std::string text = "{";
+  for (int index = 0; index < members; index++) {
+    const int key = descending ? members - 1 - index : index;
+    if (index > 0) text += ',';
+    text += "\"k" + std::to_string(1'000'000 + key) + "\":" + std::to_string(key);
+  }
+  text += '}';
+  for (auto _ : state) {
+    auto parsed = engine::parse_json(text, text.size());
+    MESH_ASSERT(parsed.ok());
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetItemsProcessed(state.iterations() * members);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_ParseJsonObject)
+    ->ArgsProduct({{1'000, 100'000}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 
 // Operation::verify_signature alone, on an already decoded operation.
 void BM_OperationVerifySignature(benchmark::State& state) {

@@ -1,7 +1,10 @@
 #include "engine/json_util.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -16,7 +19,107 @@ const Json& null_json() {
   return null_value;
 }
 
-struct TooDeep {};
+// Builds the tree of a parse from nlohmann's SAX events, with the depth limit. Hand-written
+// because nlohmann's own tree builder inserts an object's members one at a time: each insert
+// into a flat object (engine/json.h) moves the members after it, so an object whose n keys
+// arrive in descending order would cost O(n^2), and a hostile payload of 10^5 members seconds.
+// Here an object's members are collected as they come and sorted once when it closes
+// (duplicate keys: the last one wins, as with nlohmann's builder).
+class TreeBuilder {
+ public:
+  enum class Stop : std::uint8_t { none, too_deep, malformed };
+
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool value) { return add(Json(value)); }
+  bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
+  bool number_float(Json::number_float_t value, const std::string&) { return add(Json(value)); }
+  bool string(std::string& value) { return add(Json(std::move(value))); }
+  bool binary(Json::binary_t& value) { return add(Json::binary(std::move(value))); }
+  bool start_object(std::size_t) { return open(true); }
+  bool start_array(std::size_t) { return open(false); }
+  bool key(std::string& name) {
+    if (!depth_allowed()) return false;
+    frames_.back().key = std::move(name);
+    return true;
+  }
+  bool end_object() {
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    auto& members = frame.members;
+    // Stable, so equal keys keep their arrival order and the last of each run is the one kept.
+    std::stable_sort(members.begin(), members.end(),
+                     [](const auto& left, const auto& right) { return left.first < right.first; });
+    auto kept = members.begin();
+    for (auto it = members.begin(); it != members.end(); ++it) {
+      const auto next = std::next(it);
+      if (next != members.end() && next->first == it->first) continue;
+      if (kept != it) *kept = std::move(*it);
+      ++kept;
+    }
+    members.erase(kept, members.end());
+    Json object(Json::value_t::object);
+    object.get_ref<Json::object_t&>().adopt_sequence(boost::container::ordered_unique_range,
+                                                     std::move(members));
+    return add(std::move(object));
+  }
+  bool end_array() {
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    Json array(Json::value_t::array);
+    array.get_ref<Json::array_t&>() = std::move(frame.elements);
+    return add(std::move(array));
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& error) {
+    stop_ = Stop::malformed;
+    error_ = error.what();
+    return false;
+  }
+
+  Json take_root() { return std::move(root_); }
+  Stop stop() const { return stop_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Frame {
+    bool is_object = false;
+    std::string key;                        // objects: the key of the next member
+    Json::object_t::sequence_type members;  // objects, in arrival order
+    Json::array_t elements;                 // arrays
+  };
+
+  // nlohmann's callback parser counted the open containers at each key, scalar and container
+  // start; text deeper than json_depth_max there is too deep here.
+  bool depth_allowed() {
+    if (frames_.size() <= json_depth_max) return true;
+    stop_ = Stop::too_deep;
+    return false;
+  }
+  bool open(bool is_object) {
+    if (!depth_allowed()) return false;
+    frames_.push_back(Frame{is_object, {}, {}, {}});
+    return true;
+  }
+  bool add(Json value) {
+    if (frames_.empty()) {
+      root_ = std::move(value);
+      return true;
+    }
+    if (!depth_allowed()) return false;
+    Frame& frame = frames_.back();
+    if (frame.is_object) {
+      frame.members.emplace_back(std::move(frame.key), std::move(value));
+    } else {
+      frame.elements.push_back(std::move(value));
+    }
+    return true;
+  }
+
+  std::vector<Frame> frames_;
+  Json root_;
+  Stop stop_ = Stop::none;
+  std::string error_;
+};
 
 // How canonical text renders a value, as far as comparing two values needs it: NaN and the
 // infinities render as null, every integer as its decimal value, a finite double as its
@@ -79,8 +182,7 @@ Shallow same_canonical_shallow(const Json& left, const Json& right) {
     case Json::value_t::array:
     case Json::value_t::object:
       return left.size() == right.size() ? Shallow::same_if_children_are : Shallow::different;
-    default:
-      MESH_UNREACHABLE();
+    default: MESH_UNREACHABLE();
   }
 }
 
@@ -91,19 +193,18 @@ Result<Json, Error<JsonError>> parse_json(std::string_view text, std::size_t siz
     return fail(JsonError::too_large, "JSON of " + std::to_string(text.size()) + " bytes exceeds " +
                                           std::to_string(size_max));
   }
-  const Json::parser_callback_t limit_depth = [](int depth, Json::parse_event_t, Json&) {
-    if (depth > static_cast<int>(json_depth_max)) throw TooDeep{};
-    return true;
-  };
-  try {
-    Json value = Json::parse(text.begin(), text.end(), limit_depth);
-    return value;
-  } catch (const TooDeep&) {
-    return fail(JsonError::too_deep,
-                "JSON nested deeper than " + std::to_string(json_depth_max) + " levels");
-  } catch (const Json::exception& exception) {
-    return fail(JsonError::malformed, std::string("malformed JSON: ") + exception.what());
+  TreeBuilder builder;
+  const bool parsed = Json::sax_parse(text.begin(), text.end(), &builder);
+  switch (builder.stop()) {
+    case TreeBuilder::Stop::too_deep:
+      return fail(JsonError::too_deep,
+                  "JSON nested deeper than " + std::to_string(json_depth_max) + " levels");
+    case TreeBuilder::Stop::malformed:
+      return fail(JsonError::malformed, "malformed JSON: " + builder.error());
+    case TreeBuilder::Stop::none: break;
   }
+  MESH_ASSERT(parsed);
+  return builder.take_root();
 }
 
 std::string canonical(const Json& value) {

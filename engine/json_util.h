@@ -1,9 +1,10 @@
 // JSON helpers for payloads and Kubernetes objects: bounded parsing and canonical text.
 //
 // parse_json refuses input over a size limit before parsing and documents nested deeper than
-// a depth limit while parsing (nlohmann's text parser keeps its own stack, and its callback
-// sees every depth), so a hostile payload can cost neither memory nor the stack. Canonical text
-// (sorted keys, no spaces: nlohmann's objects are std::map) is what hashes and comparisons use.
+// a depth limit while parsing (nlohmann's text parser keeps its own stack, and our tree
+// builder sees every depth), so a hostile payload can cost neither memory nor the stack, nor
+// quadratic time in an object's member count. Canonical text (sorted keys, no spaces: objects
+// are sorted maps, engine/json.h) is what hashes and comparisons use.
 #pragma once
 
 #include <string>
