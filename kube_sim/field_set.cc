@@ -223,10 +223,19 @@ Result<FieldValues, std::string> collect_scoped_fields(const json& object, Field
 
 namespace {
 
-bool leads_to_rule(std::span<const ListRule> rules, std::string_view dotted) {
+// Whether some rule's path is `parent`.`name` or lies below it. Decided on the rule paths
+// without building the member's dotted path: most members lead to no rule.
+bool leads_to_rule(std::span<const ListRule> rules, std::string_view parent,
+                   std::string_view name) {
   return std::any_of(rules.begin(), rules.end(), [&](const ListRule& rule) {
-    return rule.path.size() >= dotted.size() && rule.path.starts_with(dotted) &&
-           (rule.path.size() == dotted.size() || rule.path[dotted.size()] == '.');
+    std::string_view path = rule.path;
+    if (!parent.empty()) {
+      if (!path.starts_with(parent) || path.size() <= parent.size() || path[parent.size()] != '.') {
+        return false;
+      }
+      path.remove_prefix(parent.size() + 1);
+    }
+    return path.starts_with(name) && (path.size() == name.size() || path[name.size()] == '.');
   });
 }
 
@@ -235,8 +244,8 @@ Result<void, std::string> check_node(const json& node, const std::string& dotted
                                      std::span<const ListRule> rules) {
   if (node.is_object()) {
     for (const auto& [name, child] : node.items()) {
-      const std::string child_dotted = dotted.empty() ? name : dotted + "." + name;
-      if (leads_to_rule(rules, child_dotted)) MESH_TRY_VOID(check_node(child, child_dotted, rules));
+      if (!leads_to_rule(rules, dotted, name)) continue;
+      MESH_TRY_VOID(check_node(child, dotted.empty() ? name : dotted + "." + name, rules));
     }
     return {};
   }
