@@ -5,8 +5,8 @@
 // unrelated JSON (log lines, test vectors) keeps plain nlohmann::json.
 //
 // Objects are sorted vectors (boost::container::flat_map) instead of nlohmann's default
-// std::map: the same key order (so dumps, hashes and signatures are unchanged), one allocation
-// per object instead of one per member, and walks over contiguous memory. Kubernetes objects
+// std::map: the same key order (so dumps, hashes and signatures are unchanged), one buffer per
+// object instead of one node per member, and walks over contiguous memory. Kubernetes objects
 // are small maps read far more often than they are built, and std::map node churn was about
 // half of the simulator's time (docs/benchmarks.md, run of 2026-12-07).
 //
@@ -15,7 +15,8 @@
 // object (members of other objects, and the object itself, stay put). Builds with
 // MESH_JSON_RELOCATING_OBJECTS (the `asan` preset) move every member of an object to fresh
 // memory on each insert and erase, so that AddressSanitizer reports any such reference used
-// afterwards instead of it silently reading a neighbour.
+// afterwards instead of it silently reading a neighbour (a check for the code paths the
+// tests reach under that preset; CI's release build does not run it).
 #pragma once
 
 #include <cstddef>
@@ -30,8 +31,10 @@ namespace internal {
 
 #if defined(MESH_JSON_RELOCATING_OBJECTS)
 
-// The checking object type: a flat map whose every size change relocates all members. Only the
-// members nlohmann::basic_json calls are wrapped (json.hpp: emplace, insert, operator[], erase).
+// The checking object type: a flat map whose every size change relocates all members. It wraps
+// what nlohmann::basic_json calls (json.hpp: emplace, insert, operator[], erase; json_sax.hpp:
+// operator[]) and deletes the flat map's other mutators, so code reaching the map through
+// get_ref cannot bypass the check. clear() stays: it ends every member's life with std::map too.
 template <class Key, class Value, class Compare>
 class RelocatingFlatMap : public boost::container::flat_map<Key, Value, Compare> {
   using Base = boost::container::flat_map<Key, Value, Compare>;
@@ -76,6 +79,15 @@ class RelocatingFlatMap : public boost::container::flat_map<Key, Value, Compare>
     if (erased != 0) relocate(0);
     return erased;
   }
+  // clang-format off
+  template <class... Args> void try_emplace(Args&&...) = delete;
+  template <class... Args> void emplace_hint(Args&&...) = delete;
+  template <class... Args> void insert_or_assign(Args&&...) = delete;
+  template <class... Args> void merge(Args&&...) = delete;
+  // clang-format on
+  void reserve(size_type) = delete;
+  void shrink_to_fit() = delete;
+  void extract_sequence() = delete;
 
  private:
   size_type index_of(const_iterator it) const {
@@ -109,5 +121,9 @@ using ObjectMap = boost::container::flat_map<Key, Value, Compare>;
 }  // namespace internal
 
 using Json = nlohmann::basic_json<internal::ObjectMap>;
+
+// Parent pointers (JSON_DIAGNOSTICS) would dangle when a flat object moves its members, and
+// parse_json's tree builder does not set them.
+static_assert(JSON_DIAGNOSTICS == 0, "engine::Json needs JSON_DIAGNOSTICS off");
 
 }  // namespace mesh::engine

@@ -80,6 +80,25 @@ TEST(ParseJson, NestingUpToTheLimitParses) {
   EXPECT_TRUE(parse_json("[\"" + std::string(200, '[') + "\"]", 1 << 20).ok());
 }
 
+TEST(ParseJson, DepthCountsTheContainersOpenAtEachKeyValueAndStart) {
+  // As nlohmann's callback parser counted: empty containers one level past the limit parse,
+  // anything inside them does not.
+  const std::string arrays_past_limit =
+      std::string(json_depth_max + 1, '[') + std::string(json_depth_max + 1, ']');
+  EXPECT_TRUE(parse_json(arrays_past_limit, 1 << 20).ok());
+  const std::string empty_past_limit = std::string(json_depth_max, '[') + "{}" +
+                                       std::string(json_depth_max, ']');
+  EXPECT_TRUE(parse_json(empty_past_limit, 1 << 20).ok());
+  const std::string key_past_limit = std::string(json_depth_max, '[') + "{\"k\":1}" +
+                                     std::string(json_depth_max, ']');
+  const auto deep = parse_json(key_past_limit, 1 << 20);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().code, JsonError::too_deep);
+  const std::string one_more = std::string(json_depth_max + 1, '[') + "[]" +
+                               std::string(json_depth_max + 1, ']');
+  EXPECT_EQ(parse_json(one_more, 1 << 20).error().code, JsonError::too_deep);
+}
+
 TEST(ParseJson, RefusesTooLargeAndMalformedText) {
   const auto large = parse_json("[1, 2]", 5);
   ASSERT_FALSE(large.ok());
@@ -149,6 +168,28 @@ TEST(ParseJson, AnObjectOfManyMembersInDescendingOrderParsesSorted) {
     previous = it.key();
   }
 }
+
+#if defined(MESH_JSON_RELOCATING_OBJECTS)
+// The asan preset's check (engine/json.h) is only worth something if objects really move their
+// members on every insert and erase, and still hand back the right iterators.
+TEST(RelocatingObjects, EveryInsertAndEraseMovesTheMembers) {
+  Json object = {{"a", 1}, {"c", 3}};
+  const Json* before = &object["a"];
+  object["b"] = 2;
+  EXPECT_NE(&object["a"], before);
+  before = &object["a"];
+  object.erase("c");
+  EXPECT_NE(&object["a"], before);
+  auto it = object.erase(object.find("a"));
+  ASSERT_NE(it, object.end());
+  EXPECT_EQ(it.key(), "b");
+  EXPECT_EQ(object.erase(it), object.end());
+  const auto [emplaced, inserted] = object.emplace("x", 9);
+  EXPECT_TRUE(inserted);
+  EXPECT_EQ(emplaced.key(), "x");
+  EXPECT_EQ(*emplaced, 9);
+}
+#endif
 
 }  // namespace
 }  // namespace mesh::engine
