@@ -133,15 +133,16 @@ void cap_update_managers(ManagedEntries& entries) {
 // Whether `fields` holds `prefix` or any path below it.
 bool owns_within(const FieldSet& fields, const FieldPath& prefix) {
   const auto found = fields.lower_bound(prefix);
-  return found != fields.end() && found->size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), found->begin());
+  return found != fields.end() && found->starts_with(prefix);
 }
 
 // The key member of a keyed list item (".../k:{"zoneId":"a"}/f:zoneId"): it leaves only with
 // its item, never on its own, or the item would lose its identity.
 bool is_item_key_field(const FieldPath& path) {
-  if (path.size() < 2 || !is_key_token(path[path.size() - 2])) return false;
-  const json key = parse_token_value(path[path.size() - 2]);
+  if (path.size() < 2) return false;
+  const std::string item_token = path.at(path.size() - 2);
+  if (!is_key_token(item_token)) return false;
+  const json key = parse_token_value(item_token);
   return key.is_object() && key.size() == 1 && path.back() == "f:" + key.begin().key();
 }
 
@@ -165,16 +166,16 @@ void remove_unapplied(json& object, const FieldSet& removed, const FieldSet& oth
   for (const FieldPath& path : removed) {
     MESH_ASSERT(!path.empty());
     if (path.back() == ".") {
-      const FieldPath item(path.begin(), path.end() - 1);
+      const FieldPath item = path.prefix(path.size() - 1);
       if (owns_within(others, item)) continue;
       if (erase_field(object, path)) {
-        prune_empty(object, FieldPath(item.begin(), item.end() - 1), kept);
+        prune_empty(object, item.prefix(item.size() - 1), kept);
       }
       continue;
     }
     if (others.contains(path) || is_item_key_field(path)) continue;
     if (erase_field(object, path)) {
-      prune_empty(object, FieldPath(path.begin(), path.end() - 1), kept);
+      prune_empty(object, path.prefix(path.size() - 1), kept);
     }
   }
 }
@@ -362,8 +363,13 @@ void strip_nulls(json& value) {
     json* node = stack.back();
     stack.pop_back();
     if (node->is_object()) {
-      // Erase before pushing: an erase moves the members after it (engine/json.h).
-      for (auto it = node->begin(); it != node->end();) it = it->is_null() ? node->erase(it) : ++it;
+      // Rebuilt without its nulls rather than erased from: each erase from a flat object moves
+      // the members after it (engine/json.h). Children are pushed once the object is final.
+      json kept = json::object();
+      for (auto& [name, child] : node->items()) {
+        if (!child.is_null()) kept[name] = std::move(child);  // ascending: appended at the end
+      }
+      *node = std::move(kept);
       for (json& child : *node) stack.push_back(&child);
     } else if (node->is_array()) {
       for (json& child : *node) stack.push_back(&child);

@@ -24,10 +24,10 @@ struct Frame {
 // string per node was a large share of a status write in the simulator.
 std::string dotted_of(const FieldPath& path) {
   std::string dotted;
-  for (const std::string& token : path) {
+  for (const std::string_view token : path) {
     if (!is_member_token(token)) continue;
     if (!dotted.empty()) dotted += '.';
-    dotted.append(token, 2);
+    dotted.append(token.substr(2));
   }
   return dotted;
 }
@@ -41,10 +41,8 @@ std::string compact(const json& value) {
 void push_members(std::vector<Frame>& stack, const json& node, const FieldPath& path) {
   MESH_ASSERT(node.is_object());
   for (const auto& [name, child] : node.items()) {
-    FieldPath child_path;
-    child_path.reserve(path.size() + 1);
-    child_path = path;
-    child_path.push_back("f:" + name);
+    FieldPath child_path = path;
+    child_path.push_back("f:", name);
     stack.push_back({&child, std::move(child_path)});
   }
 }
@@ -63,7 +61,7 @@ Result<void, std::string> collect_set(FieldValues& fields, const Frame& frame,
       return fail(dotted + ": duplicate entries for value " + compact(element));
     }
     FieldPath path = frame.path;
-    path.push_back(std::move(token));
+    path.push_back(token);
     fields.emplace(std::move(path), element);
   }
   return {};
@@ -90,7 +88,7 @@ Result<void, std::string> collect_keyed(FieldValues& fields, std::vector<Frame>&
       return fail(dotted + ": duplicate entries for key " + key + "=" + compact(*found));
     }
     FieldPath item_path = frame.path;
-    item_path.push_back(std::move(token));
+    item_path.push_back(token);
     FieldPath self_path = item_path;
     self_path.push_back(".");
     fields.emplace(std::move(self_path), std::move(key_object));
@@ -294,7 +292,7 @@ json encode_fields_v1(const FieldSet& fields) {
   json encoded = json::object();
   for (const FieldPath& path : fields) {
     json* node = &encoded;
-    for (const std::string& token : path) node = &(*node)[token];
+    for (const std::string_view token : path) node = &(*node)[std::string(token)];
     if (node->is_null()) *node = json::object();
   }
   return encoded;
@@ -302,9 +300,10 @@ json encode_fields_v1(const FieldSet& fields) {
 
 std::string describe_field_path(const FieldPath& path) {
   std::string text;
-  for (const std::string& token : path) {
+  for (const std::string_view token : path) {
     if (is_member_token(token)) {
-      text += "." + token.substr(2);
+      text += ".";
+      text += token.substr(2);
     } else if (is_key_token(token)) {
       const json key = parse_token_value(token);
       text += "[";
@@ -313,7 +312,9 @@ std::string describe_field_path(const FieldPath& path) {
       }
       text += "]";
     } else if (token != ".") {
-      text += "[=" + token.substr(2) + "]";
+      text += "[=";
+      text += token.substr(2);
+      text += "]";
     }
   }
   return text;
@@ -321,7 +322,7 @@ std::string describe_field_path(const FieldPath& path) {
 
 json* find_field(json& root, const FieldPath& path) {
   json* node = &root;
-  for (const std::string& token : path) {
+  for (const std::string_view token : path) {
     node = step(*node, token);
     if (node == nullptr) return nullptr;
   }
@@ -333,11 +334,9 @@ bool erase_field(json& root, const FieldPath& path) {
   const bool item = path.back() == ".";
   if (item && path.size() < 2) return false;
   const std::size_t token_index = path.size() - (item ? 2 : 1);
-  const FieldPath parent_path(path.begin(),
-                              path.begin() + static_cast<std::ptrdiff_t>(token_index));
-  json* parent = find_field(root, parent_path);
+  json* parent = find_field(root, path.prefix(token_index));
   if (parent == nullptr) return false;
-  const std::string& token = path[token_index];
+  const std::string token = path.at(token_index);
   if (is_member_token(token)) {
     return parent->is_object() && parent->erase(token.substr(2)) > 0;
   }

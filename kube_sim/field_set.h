@@ -20,11 +20,11 @@
 #include "engine/json.h"
 
 #include "engine/result.h"
+#include "kube_sim/field_path.h"
 #include "kube_sim/resource.h"
 
 namespace mesh::kube_sim {
 
-using FieldPath = std::vector<std::string>;
 using FieldSet = std::set<FieldPath>;
 using FieldValues = std::map<FieldPath, engine::Json>;
 
