@@ -183,7 +183,8 @@ TEST(RelocatingObjects, EveryInsertAndEraseMovesTheMembers) {
   auto it = object.erase(object.find("a"));
   ASSERT_NE(it, object.end());
   EXPECT_EQ(it.key(), "b");
-  EXPECT_EQ(object.erase(it), object.end());
+  const auto after_last = object.erase(it);  // before end(): the erase moves the members
+  EXPECT_EQ(after_last, object.end());
   const auto [emplaced, inserted] = object.emplace("x", 9);
   EXPECT_TRUE(inserted);
   EXPECT_EQ(emplaced.key(), "x");
