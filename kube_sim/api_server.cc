@@ -17,11 +17,11 @@ namespace {
 using json = ::mesh::engine::Json;
 using namespace internal;
 
-// The named write methods answer with a copy the caller may edit.
-ApiResult<json> copied(ApiResult<SharedObject> result) {
+// The named write methods answer with a copy the caller may edit, managedFields included.
+ApiResult<json> copied(ApiResult<SharedVersion> result) {
   if (!result.ok()) return fail(std::move(result).error());
   MESH_ASSERT(result.value() != nullptr);
-  return *result.value();
+  return result.value()->rendered();
 }
 
 template <typename T>
@@ -98,7 +98,8 @@ ApiResult<void> ApiServer::register_type(ResourceType type) {
   }
   const std::size_t index = types_.size();
   MESH_ASSERT(watches_.history_count() == index);
-  types_.push_back(TypeState{std::move(type), index, {}});
+  auto api_version = std::make_shared<const std::string>(type.api_version());
+  types_.push_back(TypeState{std::move(type), index, {}, std::move(api_version)});
   watches_.add_type();
   return {};
 }
@@ -131,7 +132,17 @@ void ApiServer::set_time(WallTime now) {
 }
 
 ApiResult<json> ApiServer::get(const ObjectKey& key) {
-  ApiResult<json> result = get_object(key);
+  return copied(get_shared_version(key));
+}
+
+ApiResult<SharedObject> ApiServer::get_shared(const ObjectKey& key) {
+  ApiResult<SharedVersion> result = get_shared_version(key);
+  if (!result.ok()) return fail(std::move(result).error());
+  return object_of(result.value());
+}
+
+ApiResult<SharedVersion> ApiServer::get_shared_version(const ObjectKey& key) {
+  ApiResult<SharedVersion> result = get_object(key);
   count_request(Verb::get, outcome_code(result, 200));
   return result;
 }
@@ -143,7 +154,13 @@ ApiResult<ObjectList> ApiServer::list(const ListRequest& request) {
 }
 
 ApiResult<SharedObject> ApiServer::write(const WriteRequest& request, const json& body) {
-  ApiResult<SharedObject> result = write_object(request, body);
+  ApiResult<SharedVersion> result = write_counted(request, body);
+  if (!result.ok()) return fail(std::move(result).error());
+  return object_of(result.value());
+}
+
+ApiResult<SharedVersion> ApiServer::write_counted(const WriteRequest& request, const json& body) {
+  ApiResult<SharedVersion> result = write_object(request, body);
   count_request(request.verb, outcome_code(result, request.verb == Verb::create ? 201 : 200));
   return result;
 }
@@ -151,38 +168,38 @@ ApiResult<SharedObject> ApiServer::write(const WriteRequest& request, const json
 ApiResult<json> ApiServer::create(const GroupVersionResource& resource,
                                   std::string_view namespace_name, const json& object,
                                   const WriteOptions& options) {
-  return copied(write({.verb = Verb::create,
-                       .key = {resource, std::string(namespace_name), ""},
-                       .options = options},
-                      object));
+  return copied(write_counted({.verb = Verb::create,
+                               .key = {resource, std::string(namespace_name), ""},
+                               .options = options},
+                              object));
 }
 
 ApiResult<json> ApiServer::update(const ObjectKey& key, const json& object,
                                   const WriteOptions& options) {
-  return copied(write({.verb = Verb::update, .key = key, .options = options}, object));
+  return copied(write_counted({.verb = Verb::update, .key = key, .options = options}, object));
 }
 
 ApiResult<json> ApiServer::update_status(const ObjectKey& key, const json& object,
                                          const WriteOptions& options) {
-  return copied(write(
+  return copied(write_counted(
       {.verb = Verb::update, .subresource = Subresource::status, .key = key, .options = options},
       object));
 }
 
 ApiResult<json> ApiServer::patch(const ObjectKey& key, PatchType type, const json& body,
                                  const WriteOptions& options) {
-  return copied(
-      write({.verb = Verb::patch, .patch_type = type, .key = key, .options = options}, body));
+  return copied(write_counted(
+      {.verb = Verb::patch, .patch_type = type, .key = key, .options = options}, body));
 }
 
 ApiResult<json> ApiServer::patch_status(const ObjectKey& key, PatchType type, const json& body,
                                         const WriteOptions& options) {
-  return copied(write({.verb = Verb::patch,
-                       .subresource = Subresource::status,
-                       .patch_type = type,
-                       .key = key,
-                       .options = options},
-                      body));
+  return copied(write_counted({.verb = Verb::patch,
+                               .subresource = Subresource::status,
+                               .patch_type = type,
+                               .key = key,
+                               .options = options},
+                              body));
 }
 
 ApiResult<json> ApiServer::apply(const ObjectKey& key, const json& configuration,
@@ -268,7 +285,16 @@ std::vector<json> ApiServer::snapshot(const GroupVersionResource& resource) cons
   const TypeState* state = find_state(resource);
   if (state == nullptr) return objects;
   objects.reserve(state->objects.size());
-  for (const auto& [key, stored] : state->objects) objects.push_back(stored.object());
+  for (const auto& [key, stored] : state->objects) objects.push_back(stored.version()->rendered());
+  return objects;
+}
+
+std::vector<SharedObject> ApiServer::snapshot_shared(const GroupVersionResource& resource) const {
+  std::vector<SharedObject> objects;
+  const TypeState* state = find_state(resource);
+  if (state == nullptr) return objects;
+  objects.reserve(state->objects.size());
+  for (const auto& [key, stored] : state->objects) objects.push_back(object_of(stored.version()));
   return objects;
 }
 
@@ -322,11 +348,11 @@ void ApiServer::count_request(Verb verb, int http_code) {
   request_counts_[{verb, http_code}]++;
 }
 
-ApiResult<json> ApiServer::get_object(const ObjectKey& key) {
+ApiResult<SharedVersion> ApiServer::get_object(const ObjectKey& key) {
   MESH_TRY(TypeState * state, admit(Verb::get, key.resource));
   MESH_TRY_VOID(check_object_key(state->type, key));
   MESH_TRY(const ObjectMap::iterator found, find_object(*state, key));
-  return found->second.object();
+  return found->second.version();
 }
 
 ApiResult<ObjectList> ApiServer::list_objects(const ListRequest& request) {
@@ -346,7 +372,9 @@ ApiResult<ObjectList> ApiServer::list_objects(const ListRequest& request) {
   ObjectList list{type.api_version(), type.kind + "List", std::to_string(resource_version_), {}};
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
-    if (selector.matches(labels_of(stored.object()))) list.items.push_back(stored.object());
+    if (selector.matches(labels_of(stored.object()))) {
+      list.items.push_back(stored.version()->rendered());
+    }
   }
   return list;
 }
@@ -390,19 +418,24 @@ ApiResult<WatchId> ApiServer::open_watch(const WatchRequest& request) {
   for (const auto& [key, stored] : state->objects) {
     if (!in_namespace(request.namespace_name, key.first)) continue;
     if (!selector.matches(labels_of(stored.object()))) continue;
-    watches_.deliver(id, SharedWatchEvent{WatchEventType::added, stored.shared()});
+    watches_.deliver(id, WatchEventType::added, stored.version());
   }
   return id;
 }
 
-void ApiServer::record(TypeState& state, WatchEventType type, std::shared_ptr<const json> object,
+void ApiServer::record(TypeState& state, WatchEventType type, SharedVersion version,
                        json labels_before) {
-  MESH_ASSERT(object != nullptr);
-  const std::string resource_version = meta_string(*object, "resourceVersion");
+  MESH_ASSERT(version != nullptr);
+  const std::string resource_version = meta_string(version->object, "resourceVersion");
   MESH_ASSERT(resource_version == std::to_string(resource_version_));
-  std::string namespace_name = meta_string(*object, "namespace");
+  std::string namespace_name = meta_string(version->object, "namespace");
   watches_.record(state.index, Change{resource_version_, type, std::move(namespace_name),
-                                      std::move(object), std::move(labels_before)});
+                                      std::move(version), std::move(labels_before)});
+}
+
+SharedVersion ApiServer::new_version(const TypeState& state, json object, ManagedEntries entries) {
+  MESH_ASSERT(state.api_version != nullptr);
+  return make_version(std::move(object), std::move(entries), state.api_version);
 }
 
 std::uint64_t ApiServer::next_resource_version() {

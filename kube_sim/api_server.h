@@ -29,13 +29,10 @@
 #include "kube_sim/requests.h"
 #include "kube_sim/resource.h"
 #include "kube_sim/status.h"
+#include "kube_sim/stored_version.h"
 #include "kube_sim/watch.h"
 
 namespace mesh::kube_sim {
-
-// A stored version of an object: shared by the store, the watch history, the watches and
-// whoever a write or watch handed it to, and never edited once shared.
-using SharedObject = std::shared_ptr<const engine::Json>;
 
 enum class OptionsError : std::uint8_t { out_of_range };
 
@@ -77,6 +74,9 @@ class ApiServer {
   WallTime time() const { return now_; }
 
   ApiResult<engine::Json> get(const ObjectKey& key);
+  // The same read, answered like write(): the stored version's own object, without
+  // metadata.managedFields, for clients that only read it.
+  ApiResult<SharedObject> get_shared(const ObjectKey& key);
   ApiResult<ObjectList> list(const ListRequest& request);
   // POST: `object` needs apiVersion, kind and metadata.name or metadata.generateName.
   ApiResult<engine::Json> create(const GroupVersionResource& resource,
@@ -100,9 +100,10 @@ class ApiServer {
   ApiResult<engine::Json> apply_status(const ObjectKey& key, const engine::Json& configuration,
                                        const WriteOptions& options);
   // One create, update or patch as a driver forwards it (the simulator's engines and
-  // controllers, the HTTP facade), answered with the stored version itself (never null) instead
-  // of a copy; the named methods above are this plus the copy. A write that removes the object
-  // (the last finalizer of a deleting object gone) answers with its last state.
+  // controllers), answered with the stored version's own object (never null, without
+  // metadata.managedFields: stored_version.h) instead of a copy; the named methods above are
+  // this plus a copy with managedFields. A write that removes the object (the last finalizer of
+  // a deleting object gone) answers with its last state.
   ApiResult<SharedObject> write(const WriteRequest& request, const engine::Json& body);
   // DELETE. With finalizers the object only gets deletionTimestamp; it goes once an update
   // removes the last finalizer. Deleting a namespace deletes its content first.
@@ -112,7 +113,8 @@ class ApiServer {
   // The next event of a watch, nullopt when none is queued, or CLOSED once the server ended
   // the watch (after its last queued event); CLOSED repeats for a watch that is gone.
   std::optional<WatchEvent> poll_watch(WatchId id);
-  // The same event, its object shared with the store rather than copied.
+  // The same event, its object shared with the store rather than copied (and so without
+  // metadata.managedFields, like write()'s answer).
   std::optional<SharedWatchEvent> poll_watch_shared(WatchId id);
   // The client closes a watch; nothing more is delivered.
   void stop_watch(WatchId id);
@@ -136,6 +138,8 @@ class ApiServer {
 
   // Inspection for checkers: no faults apply and nothing is counted.
   std::vector<engine::Json> snapshot(const GroupVersionResource& resource) const;
+  // The same, the stored versions' own objects (without metadata.managedFields).
+  std::vector<SharedObject> snapshot_shared(const GroupVersionResource& resource) const;
   std::uint64_t resource_version() const { return resource_version_; }
   std::size_t object_count() const { return object_count_; }
   std::size_t watch_count() const { return watches_.watch_count(); }
@@ -155,26 +159,21 @@ class ApiServer {
   };
   class Stored {
    public:
-    Stored(engine::Json object, ManagedEntries entries_given) : entries(std::move(entries_given)) {
-      set(std::move(object));
-    }
-    // As clients see it, managedFields rendered from `entries`; shared with the watch
-    // history and the watches, so a write replaces it (set) and never edits it.
-    const engine::Json& object() const {
-      MESH_ASSERT(shared_ != nullptr);
-      return *shared_;
-    }
-    const std::shared_ptr<const engine::Json>& shared() const { return shared_; }
-    void set(engine::Json object) {
-      shared_ = std::make_shared<const engine::Json>(std::move(object));
-      MESH_ASSERT(shared_ != nullptr);
+    explicit Stored(SharedVersion version) { set(std::move(version)); }
+    // The current version (stored_version.h), shared with the watch history and the
+    // watches, so a write replaces it (set) and never edits it.
+    const SharedVersion& version() const { return version_; }
+    const engine::Json& object() const { return version_->object; }
+    const ManagedEntries& entries() const { return version_->entries; }
+    void set(SharedVersion version) {
+      MESH_ASSERT(version != nullptr);
+      version_ = std::move(version);
     }
 
-    ManagedEntries entries;  // field ownership
     std::optional<FieldsCache> fields_cache;
 
    private:
-    std::shared_ptr<const engine::Json> shared_;  // never null
+    SharedVersion version_;  // never null
   };
   using ObjectMap = std::map<NamespacedName, Stored>;
 
@@ -182,6 +181,8 @@ class ApiServer {
     ResourceType type;
     std::size_t index = 0;  // in types_ and in the watch hub's histories
     ObjectMap objects;      // sorted by namespace, then name
+    // type.api_version(), shared by every version of the type's objects (never null).
+    std::shared_ptr<const std::string> api_version;
   };
 
   // Admission and request shape.
@@ -195,51 +196,58 @@ class ApiServer {
   void count_request(Verb verb, int http_code);
 
   // Verbs.
-  ApiResult<engine::Json> get_object(const ObjectKey& key);
-  ApiResult<SharedObject> write_object(const WriteRequest& request, const engine::Json& body);
+  ApiResult<SharedVersion> get_object(const ObjectKey& key);
+  // get() and get_shared(): get_object, counted.
+  ApiResult<SharedVersion> get_shared_version(const ObjectKey& key);
+  // write() and the named write methods: write_object, counted.
+  ApiResult<SharedVersion> write_counted(const WriteRequest& request, const engine::Json& body);
+  ApiResult<SharedVersion> write_object(const WriteRequest& request, const engine::Json& body);
   ApiResult<ObjectList> list_objects(const ListRequest& request);
-  ApiResult<SharedObject> create_object(const GroupVersionResource& resource,
-                                        std::string_view namespace_name, const engine::Json& body,
-                                        const WriteOptions& options);
-  ApiResult<SharedObject> update_object(const ObjectKey& key, Subresource subresource,
+  ApiResult<SharedVersion> create_object(const GroupVersionResource& resource,
+                                         std::string_view namespace_name, const engine::Json& body,
+                                         const WriteOptions& options);
+  ApiResult<SharedVersion> update_object(const ObjectKey& key, Subresource subresource,
+                                         const engine::Json& body, const WriteOptions& options);
+  ApiResult<SharedVersion> merge_patch_object(const ObjectKey& key, Subresource subresource,
+                                              const engine::Json& patch,
+                                              const WriteOptions& options);
+  ApiResult<SharedVersion> apply_object(const ObjectKey& key, Subresource subresource,
                                         const engine::Json& body, const WriteOptions& options);
-  ApiResult<SharedObject> merge_patch_object(const ObjectKey& key, Subresource subresource,
-                                             const engine::Json& patch,
-                                             const WriteOptions& options);
-  ApiResult<SharedObject> apply_object(const ObjectKey& key, Subresource subresource,
-                                       const engine::Json& body, const WriteOptions& options);
-  ApiResult<SharedObject> apply_create(TypeState& state, const ObjectKey& key,
-                                       const engine::Json& configuration, const FieldWriter& writer,
-                                       bool force);
+  ApiResult<SharedVersion> apply_create(TypeState& state, const ObjectKey& key,
+                                        const engine::Json& configuration,
+                                        const FieldWriter& writer, bool force);
   ApiResult<DeleteOutcome> remove_object(const ObjectKey& key, const DeleteOptions& options);
   ApiResult<WatchId> open_watch(const WatchRequest& request);
 
   // Writes.
-  ApiResult<SharedObject> create_stored(TypeState& state, engine::Json object,
-                                        ManagedEntries entries);
-  ApiResult<SharedObject> store_new(TypeState& state, engine::Json object, ManagedEntries entries);
+  ApiResult<SharedVersion> create_stored(TypeState& state, engine::Json object,
+                                         ManagedEntries entries);
+  ApiResult<SharedVersion> store_new(TypeState& state, engine::Json object, ManagedEntries entries);
   ApiResult<void> ensure_namespace(const ResourceType& type, const std::string& namespace_name,
                                    const std::string& name);
   ApiResult<std::string> choose_name(TypeState& state, const std::string& namespace_name,
                                      const engine::Json& metadata);
-  ApiResult<SharedObject> commit_update(TypeState& state, ObjectMap::iterator found,
-                                        engine::Json candidate, const FieldWriter& writer,
-                                        FieldScope scope);
+  ApiResult<SharedVersion> commit_update(TypeState& state, ObjectMap::iterator found,
+                                         engine::Json candidate, const FieldWriter& writer,
+                                         FieldScope scope);
   // `fields`: the candidate's fields in their scope, kept as the stored object's cache.
-  ApiResult<SharedObject> commit_modify(TypeState& state, ObjectMap::iterator found,
-                                        engine::Json candidate, ManagedEntries entries,
-                                        std::optional<FieldsCache> fields = std::nullopt);
+  ApiResult<SharedVersion> commit_modify(TypeState& state, ObjectMap::iterator found,
+                                         engine::Json candidate, ManagedEntries entries,
+                                         std::optional<FieldsCache> fields = std::nullopt);
   ApiResult<void> take_injected_conflict(TypeState& state, const ObjectKey& key,
                                          ObjectMap::iterator found);
   DeleteOutcome delete_stored(TypeState& state, ObjectMap::iterator found);
   DeleteOutcome delete_namespace(TypeState& state, ObjectMap::iterator found);
-  engine::Json mark_deleting(TypeState& state, ObjectMap::iterator found);
-  // Removes the object; `last` is its final state, which the DELETED event carries.
-  SharedObject erase_stored(TypeState& state, ObjectMap::iterator found, engine::Json last);
+  SharedVersion mark_deleting(TypeState& state, ObjectMap::iterator found);
+  // Removes the object; `last` is its final state, owned by `entries`, which the DELETED event
+  // carries.
+  SharedVersion erase_stored(TypeState& state, ObjectMap::iterator found, engine::Json last,
+                             ManagedEntries entries);
   std::optional<engine::Json> finish_namespace_if_empty(const std::string& namespace_name);
   bool namespace_has_objects(const std::string& namespace_name) const;
-  void record(TypeState& state, WatchEventType type, std::shared_ptr<const engine::Json> object,
+  void record(TypeState& state, WatchEventType type, SharedVersion version,
               engine::Json labels_before);
+  SharedVersion new_version(const TypeState& state, engine::Json object, ManagedEntries entries);
   std::uint64_t next_resource_version();
   std::string new_uid();
   FieldWriter writer_for(const WriteOptions& options, Subresource subresource) const;

@@ -4,6 +4,8 @@
 // DELETED when the last finalizer of a deleting object goes) and erase_stored (DELETED). Each
 // takes the next resourceVersion and records the change for watches; a write that changes
 // nothing (same object, same ownership) is answered with the stored object and records nothing.
+// Versions keep the field ownership beside the object instead of rendering it into
+// metadata.managedFields (stored_version.h).
 #include <algorithm>
 
 #include "kube_sim/api_server.h"
@@ -23,9 +25,8 @@ using namespace internal;
 // The metadata members a client may write; everything else in metadata is the server's.
 constexpr std::string_view client_metadata[] = {"labels", "annotations", "finalizers",
                                                 "ownerReferences"};
-// Server-owned metadata kept across updates. managedFields is not among them: every commit
-// renders it again from the field ownership (update_managed_fields), so a copy composed into
-// the candidate would only be compared and destroyed.
+// Server-owned metadata kept across updates. managedFields is not among them: stored versions
+// keep the field ownership instead, and render it only for clients that read it.
 constexpr std::string_view server_metadata[] = {"name",
                                                 "namespace",
                                                 "uid",
@@ -87,8 +88,7 @@ json compose_main(const ResourceType& type, const json& stored, const json& body
   return next;
 }
 
-// PUT on /status: the stored object with the body's status (absent status removes it), less
-// managedFields (see server_metadata).
+// PUT on /status: the stored object with the body's status (absent status removes it).
 json compose_status(const json& stored, const json& body) {
   MESH_ASSERT(stored.is_object());
   // Everything but the stored status, which the body's replaces: copying it only to destroy
@@ -100,10 +100,8 @@ json compose_status(const json& stored, const json& body) {
       next[key] = value;
       continue;
     }
-    json& metadata = next[key] = json::object();
-    for (const auto& [member, field] : value.items()) {
-      if (member != "managedFields") metadata[member] = field;
-    }
+    MESH_ASSERT(!value.contains("managedFields"));  // stored_version.h
+    next[key] = value;
   }
   const auto status = body.find("status");
   if (status != body.end() && !status->is_null()) next["status"] = *status;
@@ -133,50 +131,11 @@ std::int64_t generation_of(const json& object) {
   return found != metadata.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
 }
 
-void set_managed_fields(json& object, const ManagedEntries& entries, const ResourceType& type) {
-  json& metadata = object["metadata"];
-  if (entries.empty()) {
-    metadata.erase("managedFields");
-  } else {
-    metadata["managedFields"] = render_managed_fields(entries, type.api_version());
-  }
-}
-
-// set_managed_fields for a write to a stored object. An entry equal to the one at its index
-// before the write keeps that one's rendering, taken from the stored object (whose
-// managedFields are always rendered from its entries): rendering every field set again was a
-// sixth of a status write in the simulator, and most writes change one entry or none.
-void update_managed_fields(json& object, const ManagedEntries& entries, const json& stored,
-                           const ManagedEntries& stored_entries, const ResourceType& type) {
-  json& metadata = object["metadata"];
-  if (entries.empty()) {
-    metadata.erase("managedFields");
-    return;
-  }
-  static const json none = json::array();
-  const auto stored_metadata = stored.find("metadata");
-  MESH_ASSERT(stored_metadata != stored.end());  // stored objects always have metadata
-  const auto found = stored_metadata->find("managedFields");
-  const json& rendered_before = found == stored_metadata->end() ? none : *found;
-  MESH_ASSERT(rendered_before.is_array());
-  MESH_ASSERT(rendered_before.size() == stored_entries.size());
-  MESH_DEBUG_ASSERT(stored_entries.empty() ||
-                    rendered_before == render_managed_fields(stored_entries, type.api_version()));
-  if (entries == stored_entries) {
-    // An applied object, built from the stored one, holds this very rendering already.
-    const auto current = metadata.find("managedFields");
-    if (current == metadata.end() || *current != rendered_before) {
-      metadata["managedFields"] = rendered_before;
-    }
-    return;
-  }
-  json rendered = json::array();
-  for (std::size_t index = 0; index < entries.size(); index++) {
-    const bool unchanged = index < stored_entries.size() && entries[index] == stored_entries[index];
-    rendered.push_back(unchanged ? rendered_before[index]
-                                 : render_managed_entry(entries[index], type.api_version()));
-  }
-  metadata["managedFields"] = std::move(rendered);
+// What a client sent as metadata.managedFields (an apply configuration may carry it) is not
+// kept: versions keep the field ownership, and render it for the clients that read it.
+void drop_managed_fields(json& object) {
+  const auto metadata = object.find("metadata");
+  if (metadata != object.end() && metadata->is_object()) metadata->erase("managedFields");
 }
 
 // No finalizer may be added to an object that is being deleted (the real server's rule, so
@@ -200,7 +159,7 @@ ApiResult<void> check_new_finalizers(const ResourceType& type, const json& store
 
 }  // namespace
 
-ApiResult<SharedObject> ApiServer::write_object(const WriteRequest& request, const json& body) {
+ApiResult<SharedVersion> ApiServer::write_object(const WriteRequest& request, const json& body) {
   const ObjectKey& key = request.key;
   switch (request.verb) {
     case Verb::create:
@@ -226,9 +185,9 @@ ApiResult<SharedObject> ApiServer::write_object(const WriteRequest& request, con
                           std::string(verb_name(request.verb))));
 }
 
-ApiResult<SharedObject> ApiServer::create_object(const GroupVersionResource& resource,
-                                                 std::string_view namespace_name, const json& body,
-                                                 const WriteOptions& options) {
+ApiResult<SharedVersion> ApiServer::create_object(const GroupVersionResource& resource,
+                                                  std::string_view namespace_name, const json& body,
+                                                  const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit(Verb::create, resource));
   const ResourceType& type = state->type;
   MESH_TRY_VOID(check_namespace_scope(type, namespace_name, false));
@@ -271,8 +230,8 @@ ApiResult<std::string> ApiServer::choose_name(TypeState& state, const std::strin
 
 // Validation, then the namespace, then uniqueness: the order of the real server's admission
 // and storage, so that an invalid object never auto-creates its namespace.
-ApiResult<SharedObject> ApiServer::create_stored(TypeState& state, json object,
-                                                 ManagedEntries entries) {
+ApiResult<SharedVersion> ApiServer::create_stored(TypeState& state, json object,
+                                                  ManagedEntries entries) {
   const ResourceType& type = state.type;
   MESH_TRY_VOID(validate_object(type, object));
   // A first size check before the namespace may be created; store_new checks the final size.
@@ -284,8 +243,8 @@ ApiResult<SharedObject> ApiServer::create_stored(TypeState& state, json object,
   return store_new(state, std::move(object), std::move(entries));
 }
 
-ApiResult<SharedObject> ApiServer::store_new(TypeState& state, json object,
-                                             ManagedEntries entries) {
+ApiResult<SharedVersion> ApiServer::store_new(TypeState& state, json object,
+                                              ManagedEntries entries) {
   const ResourceType& type = state.type;
   if (object_count_ >= objects_max) {
     return fail(internal_error("cannot store " + type.qualified_resource() + " \"" +
@@ -299,19 +258,19 @@ ApiResult<SharedObject> ApiServer::store_new(TypeState& state, json object,
   metadata["uid"] = new_uid();
   metadata["creationTimestamp"] = format_rfc3339(now_);
   metadata["generation"] = 1;
-  set_managed_fields(object, entries, type);
   // Sized with the version it is about to get, so a refused write leaves no gap in versions.
   metadata["resourceVersion"] = std::to_string(resource_version_ + 1);
-  MESH_TRY_VOID(check_size(type, object));
+  drop_managed_fields(object);
+  MESH_TRY_VOID(check_size(type, object, entries, state.api_version));
   next_resource_version();
   const NamespacedName key{meta_string(object, "namespace"), meta_string(object, "name")};
   MESH_ASSERT(!state.objects.contains(key));
   const auto [found, inserted] =
-      state.objects.emplace(key, Stored(std::move(object), std::move(entries)));
+      state.objects.emplace(key, Stored(new_version(state, std::move(object), std::move(entries))));
   MESH_ASSERT(inserted);
   object_count_++;
-  record(state, WatchEventType::added, found->second.shared(), json());
-  return found->second.shared();
+  record(state, WatchEventType::added, found->second.version(), json());
+  return found->second.version();
 }
 
 ApiResult<void> ApiServer::ensure_namespace(const ResourceType& type,
@@ -347,8 +306,8 @@ ApiResult<ApiServer::TypeState*> ApiServer::admit_object_write(Verb verb, const 
   return state;
 }
 
-ApiResult<SharedObject> ApiServer::update_object(const ObjectKey& key, Subresource subresource,
-                                                 const json& body, const WriteOptions& options) {
+ApiResult<SharedVersion> ApiServer::update_object(const ObjectKey& key, Subresource subresource,
+                                                  const json& body, const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::update, key, subresource));
   const ResourceType& type = state->type;
   MESH_TRY(const json metadata, read_body(type, body, key.namespace_name));
@@ -364,9 +323,9 @@ ApiResult<SharedObject> ApiServer::update_object(const ObjectKey& key, Subresour
 // A merge patch is applied to the stored object and the result is then treated like a PUT
 // body: a resourceVersion the patch sets is a precondition, and what the subresource may not
 // change is taken from the stored object.
-ApiResult<SharedObject> ApiServer::merge_patch_object(const ObjectKey& key, Subresource subresource,
-                                                      const json& patch,
-                                                      const WriteOptions& options) {
+ApiResult<SharedVersion> ApiServer::merge_patch_object(const ObjectKey& key,
+                                                       Subresource subresource, const json& patch,
+                                                       const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
   if (!patch.is_object()) return fail(bad_request("a merge patch must be a JSON object"));
@@ -383,8 +342,8 @@ ApiResult<SharedObject> ApiServer::merge_patch_object(const ObjectKey& key, Subr
                        scope_for(type, subresource));
 }
 
-ApiResult<SharedObject> ApiServer::apply_object(const ObjectKey& key, Subresource subresource,
-                                                const json& body, const WriteOptions& options) {
+ApiResult<SharedVersion> ApiServer::apply_object(const ObjectKey& key, Subresource subresource,
+                                                 const json& body, const WriteOptions& options) {
   MESH_TRY(TypeState * state, admit_object_write(Verb::patch, key, subresource));
   const ResourceType& type = state->type;
   if (options.field_manager.empty()) {
@@ -408,7 +367,7 @@ ApiResult<SharedObject> ApiServer::apply_object(const ObjectKey& key, Subresourc
   MESH_TRY_VOID(take_injected_conflict(*state, key, found));
   MESH_TRY_VOID(check_body_preconditions(type, key, found->second.object(), metadata));
   auto output = apply_configuration(ApplyInput{.live = found->second.object(),
-                                               .entries = found->second.entries,
+                                               .entries = found->second.entries(),
                                                .configuration = configuration,
                                                .scope = scope,
                                                .rules = type.list_rules,
@@ -419,9 +378,9 @@ ApiResult<SharedObject> ApiServer::apply_object(const ObjectKey& key, Subresourc
   return commit_modify(*state, found, std::move(output->object), std::move(output->entries));
 }
 
-ApiResult<SharedObject> ApiServer::apply_create(TypeState& state, const ObjectKey& key,
-                                                const json& configuration,
-                                                const FieldWriter& writer, bool force) {
+ApiResult<SharedVersion> ApiServer::apply_create(TypeState& state, const ObjectKey& key,
+                                                 const json& configuration,
+                                                 const FieldWriter& writer, bool force) {
   const ResourceType& type = state.type;
   json skeleton = {
       {"apiVersion", type.api_version()}, {"kind", type.kind}, {"metadata", {{"name", key.name}}}};
@@ -438,9 +397,9 @@ ApiResult<SharedObject> ApiServer::apply_create(TypeState& state, const ObjectKe
   return create_stored(state, std::move(output->object), std::move(output->entries));
 }
 
-ApiResult<SharedObject> ApiServer::commit_update(TypeState& state, ObjectMap::iterator found,
-                                                 json candidate, const FieldWriter& writer,
-                                                 FieldScope scope) {
+ApiResult<SharedVersion> ApiServer::commit_update(TypeState& state, ObjectMap::iterator found,
+                                                  json candidate, const FieldWriter& writer,
+                                                  FieldScope scope) {
   const ResourceType& type = state.type;
   MESH_TRY_VOID(validate_object(type, candidate));
   auto after = collect_scoped_fields(candidate, scope, type.list_rules);
@@ -456,45 +415,46 @@ ApiResult<SharedObject> ApiServer::commit_update(TypeState& state, ObjectMap::it
     stored.fields_cache = FieldsCache{version, scope, std::move(before).value()};
   }
   MESH_ASSERT(stored.fields_cache.has_value());
-  ManagedEntries entries = stored.entries;
+  ManagedEntries entries = stored.entries();
   record_update(entries, stored.fields_cache->fields, after.value(), writer);
   return commit_modify(state, found, std::move(candidate), std::move(entries),
                        FieldsCache{"", scope, std::move(after).value()});
 }
 
-ApiResult<SharedObject> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator found,
-                                                 json candidate, ManagedEntries entries,
-                                                 std::optional<FieldsCache> fields) {
+ApiResult<SharedVersion> ApiServer::commit_modify(TypeState& state, ObjectMap::iterator found,
+                                                  json candidate, ManagedEntries entries,
+                                                  std::optional<FieldsCache> fields) {
   const ResourceType& type = state.type;
   Stored& stored = found->second;
   MESH_TRY_VOID(check_new_finalizers(type, stored.object(), candidate));
   if (spec_changed(type, stored.object(), candidate)) {
     candidate["metadata"]["generation"] = generation_of(stored.object()) + 1;
   }
-  update_managed_fields(candidate, entries, stored.object(), stored.entries, type);
-  if (candidate == stored.object()) return stored.shared();  // a no-op write changes nothing
+  drop_managed_fields(candidate);
+  // A no-op write changes nothing. The ownership is compared first: it is smaller, and a
+  // rendering of managedFields is a function of it alone.
+  if (entries == stored.entries() && candidate == stored.object()) return stored.version();
   candidate["metadata"]["resourceVersion"] = std::to_string(resource_version_ + 1);
-  MESH_TRY_VOID(check_size(type, candidate));
+  MESH_TRY_VOID(check_size(type, candidate, entries, state.api_version));
   next_resource_version();
   // A namespace outlives its last finalizer until its content is gone.
   const bool holds_content = is_namespace_type(type) && namespace_has_objects(found->first.second);
   if (is_deleting(candidate) && finalizers_of(candidate).empty() && !holds_content) {
     const std::string namespace_name = found->first.first;
-    SharedObject last = erase_stored(state, found, std::move(candidate));
+    SharedVersion last = erase_stored(state, found, std::move(candidate), std::move(entries));
     (void)finish_namespace_if_empty(namespace_name);
     return last;
   }
   json labels_before = labels_of(stored.object());
-  stored.set(std::move(candidate));
-  stored.entries = std::move(entries);
+  stored.set(new_version(state, std::move(candidate), std::move(entries)));
   // What changed since the fields were collected (generation, managedFields, resourceVersion)
   // is server metadata, which field sets do not track: they are the stored object's.
   stored.fields_cache = std::move(fields);
   if (stored.fields_cache.has_value()) {
     stored.fields_cache->resource_version = meta_string(stored.object(), "resourceVersion");
   }
-  record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));
-  return stored.shared();
+  record(state, WatchEventType::modified, stored.version(), std::move(labels_before));
+  return stored.version();
 }
 
 // The competing writer rewrites the object unchanged. Unlike a real no-op update (which the
@@ -508,8 +468,8 @@ ApiResult<void> ApiServer::take_injected_conflict(TypeState& state, const Object
     json object = found->second.object();
     object["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
     json labels = labels_of(object);
-    found->second.set(std::move(object));
-    record(state, WatchEventType::modified, found->second.shared(), std::move(labels));
+    found->second.set(new_version(state, std::move(object), found->second.entries()));
+    record(state, WatchEventType::modified, found->second.version(), std::move(labels));
   }
   return fail(conflict_modified(state.type, key.name));
 }
@@ -531,7 +491,7 @@ ApiResult<DeleteOutcome> ApiServer::remove_object(const ObjectKey& key,
     return fail(conflict_precondition(type, key.name, "ResourceVersion", options.resource_version,
                                       version));
   }
-  if (is_deleting(object)) return DeleteOutcome{object, false};
+  if (is_deleting(object)) return DeleteOutcome{found->second.version()->rendered(), false};
   if (is_namespace_type(type)) return delete_namespace(*state, found);
   DeleteOutcome outcome = delete_stored(*state, found);
   if (outcome.removed) (void)finish_namespace_if_empty(key.namespace_name);
@@ -540,11 +500,13 @@ ApiResult<DeleteOutcome> ApiServer::remove_object(const ObjectKey& key,
 
 DeleteOutcome ApiServer::delete_stored(TypeState& state, ObjectMap::iterator found) {
   if (!finalizers_of(found->second.object()).empty()) {
-    return DeleteOutcome{mark_deleting(state, found), false};
+    return DeleteOutcome{mark_deleting(state, found)->rendered(), false};
   }
   json last = found->second.object();
   last["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
-  return DeleteOutcome{*erase_stored(state, found, std::move(last)), true};
+  ManagedEntries entries = found->second.entries();
+  return DeleteOutcome{erase_stored(state, found, std::move(last), std::move(entries))->rendered(),
+                       true};
 }
 
 // The namespace controller's job, done at once: the namespace turns Terminating, its content
@@ -552,7 +514,7 @@ DeleteOutcome ApiServer::delete_stored(TypeState& state, ObjectMap::iterator fou
 DeleteOutcome ApiServer::delete_namespace(TypeState& state, ObjectMap::iterator found) {
   const std::string name = found->first.second;
   if (!namespace_has_objects(name)) return delete_stored(state, found);
-  json marked = mark_deleting(state, found);
+  json marked = mark_deleting(state, found)->rendered();
   for (TypeState& content : types_) {
     if (!content.type.namespaced) continue;
     std::vector<NamespacedName> keys;
@@ -567,7 +529,7 @@ DeleteOutcome ApiServer::delete_namespace(TypeState& state, ObjectMap::iterator 
   return DeleteOutcome{std::move(marked), false};
 }
 
-json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
+SharedVersion ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   Stored& stored = found->second;
   MESH_ASSERT(!is_deleting(stored.object()));
   json labels_before = labels_of(stored.object());
@@ -585,20 +547,21 @@ json ApiServer::mark_deleting(TypeState& state, ObjectMap::iterator found) {
   // watch generation notice the deletion.
   metadata["generation"] = generation_of(stored.object()) + 1;
   metadata["resourceVersion"] = std::to_string(next_resource_version());
-  stored.set(std::move(object));
-  record(state, WatchEventType::modified, stored.shared(), std::move(labels_before));
+  stored.set(new_version(state, std::move(object), stored.entries()));
+  record(state, WatchEventType::modified, stored.version(), std::move(labels_before));
   MESH_ASSERT(is_deleting(stored.object()));
-  return stored.object();
+  return stored.version();
 }
 
-SharedObject ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, json last) {
+SharedVersion ApiServer::erase_stored(TypeState& state, ObjectMap::iterator found, json last,
+                                      ManagedEntries entries) {
   MESH_ASSERT(object_count_ > 0);
   MESH_ASSERT(meta_string(last, "resourceVersion") == std::to_string(resource_version_));
   state.objects.erase(found);
   object_count_--;
-  auto shared = std::make_shared<const json>(std::move(last));
-  record(state, WatchEventType::deleted, shared, json());
-  return shared;
+  SharedVersion version = new_version(state, std::move(last), std::move(entries));
+  record(state, WatchEventType::deleted, version, json());
+  return version;
 }
 
 std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& namespace_name) {
@@ -612,7 +575,8 @@ std::optional<json> ApiServer::finish_namespace_if_empty(const std::string& name
   if (namespace_has_objects(namespace_name)) return std::nullopt;
   json last = object;
   last["metadata"]["resourceVersion"] = std::to_string(next_resource_version());
-  return *erase_stored(*namespaces, found, std::move(last));
+  ManagedEntries entries = found->second.entries();
+  return erase_stored(*namespaces, found, std::move(last), std::move(entries))->rendered();
 }
 
 bool ApiServer::namespace_has_objects(const std::string& namespace_name) const {

@@ -63,6 +63,8 @@ class FieldPath {
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
+  // Bytes of the encoding: at least the tokens' total size (terminators and escapes add).
+  std::size_t encoded_size() const { return encoded_.size(); }
   std::string back() const;   // requires !empty()
   std::string front() const;  // requires !empty()
   std::string at(std::size_t index) const;  // requires index < size()

@@ -8,15 +8,15 @@
 namespace mesh::kube_sim {
 namespace {
 
-SharedWatchEvent gone_event() {
+SharedVersion gone_status() {
   ApiError error;
   error.reason = StatusReason::gone;
   error.message = "watch terminated: too old resource version; the client must relist";
-  return {WatchEventType::error, std::make_shared<const engine::Json>(error.to_status())};
+  return make_plain_version(error.to_status());
 }
 
-SharedWatchEvent closed_event() {
-  return {WatchEventType::closed, std::make_shared<const engine::Json>(nullptr)};
+SharedVersion closed_object() {
+  return make_plain_version(nullptr);
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ void WatchHub::record(std::size_t type_index, Change change) {
               history.changes.back().resource_version < change.resource_version);
   MESH_ASSERT(change.type == WatchEventType::added || change.type == WatchEventType::modified ||
               change.type == WatchEventType::deleted);
-  MESH_ASSERT(change.object != nullptr);
+  MESH_ASSERT(change.version != nullptr);
   for (auto& [id, watch] : watches_) {
     if (watch.filter.type_index == type_index) offer(watch, change);
   }
@@ -90,10 +90,10 @@ std::size_t WatchHub::queued_count(WatchId id) const {
   return found == watches_.end() ? 0 : found->second.queue.size();
 }
 
-void WatchHub::deliver(WatchId id, SharedWatchEvent event) {
+void WatchHub::deliver(WatchId id, WatchEventType type, SharedVersion version) {
   const auto found = watches_.find(id.value);
   MESH_ASSERT(found != watches_.end());
-  enqueue(found->second, std::move(event));
+  enqueue(found->second, QueuedEvent{type, std::move(version)});
 }
 
 void WatchHub::replay(WatchId id, std::uint64_t resource_version) {
@@ -108,25 +108,32 @@ void WatchHub::replay(WatchId id, std::uint64_t resource_version) {
 }
 
 std::optional<WatchEvent> WatchHub::poll(WatchId id) {
-  std::optional<SharedWatchEvent> event = poll_shared(id);
+  std::optional<QueuedEvent> event = take(id);
   if (!event.has_value()) return std::nullopt;
-  MESH_ASSERT(event->object != nullptr);
-  return WatchEvent{event->type, *event->object};
+  MESH_ASSERT(event->version != nullptr);
+  return WatchEvent{event->type, event->version->rendered()};
 }
 
 std::optional<SharedWatchEvent> WatchHub::poll_shared(WatchId id) {
+  std::optional<QueuedEvent> event = take(id);
+  if (!event.has_value()) return std::nullopt;
+  MESH_ASSERT(event->version != nullptr);
+  return SharedWatchEvent{event->type, object_of(event->version)};
+}
+
+std::optional<WatchHub::QueuedEvent> WatchHub::take(WatchId id) {
   MESH_ASSERT(id.value > 0 && id.value < next_id_);  // an id this hub handed out
   const auto found = watches_.find(id.value);
-  if (found == watches_.end()) return closed_event();
+  if (found == watches_.end()) return QueuedEvent{WatchEventType::closed, closed_object()};
   Watch& watch = found->second;
   if (!watch.queue.empty()) {
-    SharedWatchEvent event = std::move(watch.queue.front());
+    QueuedEvent event = std::move(watch.queue.front());
     watch.queue.pop_front();
     return event;
   }
   if (watch.open) return std::nullopt;
   watches_.erase(found);
-  return closed_event();
+  return QueuedEvent{WatchEventType::closed, closed_object()};
 }
 
 void WatchHub::stop(WatchId id) {
@@ -159,8 +166,7 @@ void WatchHub::emit_bookmarks(std::uint64_t resource_version) {
     if (!watch.open || !watch.filter.allow_bookmarks) continue;
     engine::Json object = watch.filter.bookmark_template;
     object["metadata"] = {{"resourceVersion", std::to_string(resource_version)}};
-    SharedWatchEvent event{WatchEventType::bookmark,
-                           std::make_shared<const engine::Json>(std::move(object))};
+    QueuedEvent event{WatchEventType::bookmark, make_plain_version(std::move(object))};
     if (!watch.queue.empty() && watch.queue.back().type == WatchEventType::bookmark) {
       watch.queue.back() = std::move(event);
     } else if (watch.queue.size() < queue_events_max_) {
@@ -169,8 +175,8 @@ void WatchHub::emit_bookmarks(std::uint64_t resource_version) {
   }
 }
 
-void WatchHub::enqueue(Watch& watch, SharedWatchEvent event) {
-  MESH_ASSERT(event.object != nullptr);
+void WatchHub::enqueue(Watch& watch, QueuedEvent event) {
+  MESH_ASSERT(event.version != nullptr);
   if (!watch.open) return;
   if (watch.queue.size() >= queue_events_max_) {
     terminate(watch, WatchDrop::gone_error);
@@ -183,7 +189,9 @@ void WatchHub::enqueue(Watch& watch, SharedWatchEvent event) {
 void WatchHub::terminate(Watch& watch, WatchDrop how) {
   if (!watch.open) return;
   watch.queue.clear();
-  if (how == WatchDrop::gone_error) watch.queue.push_back(gone_event());
+  if (how == WatchDrop::gone_error) {
+    watch.queue.push_back(QueuedEvent{WatchEventType::error, gone_status()});
+  }
   watch.open = false;
 }
 
@@ -192,7 +200,7 @@ void WatchHub::terminate(Watch& watch, WatchDrop how) {
 void WatchHub::offer(Watch& watch, const Change& change) {
   const WatchFilter& filter = watch.filter;
   if (!filter.namespace_name.empty() && filter.namespace_name != change.namespace_name) return;
-  const bool matches_now = filter.selector.matches(internal::labels_of(*change.object));
+  const bool matches_now = filter.selector.matches(internal::labels_of(change.version->object));
   WatchEventType type = change.type;
   if (change.type == WatchEventType::modified) {
     const bool matched_before = filter.selector.matches(change.labels_before);
@@ -202,7 +210,7 @@ void WatchHub::offer(Watch& watch, const Change& change) {
   } else if (!matches_now) {
     return;
   }
-  enqueue(watch, SharedWatchEvent{type, change.object});
+  enqueue(watch, QueuedEvent{type, change.version});
 }
 
 }  // namespace mesh::kube_sim

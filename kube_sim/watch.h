@@ -20,6 +20,7 @@
 #include "engine/json.h"
 
 #include "kube_sim/selector.h"
+#include "kube_sim/stored_version.h"
 
 namespace mesh::kube_sim {
 
@@ -30,19 +31,20 @@ std::string_view watch_event_type_name(WatchEventType type);
 
 struct WatchEvent {
   WatchEventType type = WatchEventType::closed;
-  // The object; a metav1.Status for ERROR; {kind, apiVersion, metadata.resourceVersion} for
-  // BOOKMARK; null for CLOSED.
+  // The object (with metadata.managedFields); a metav1.Status for ERROR; {kind, apiVersion,
+  // metadata.resourceVersion} for BOOKMARK; null for CLOSED.
   engine::Json object;
 
   // {"type": "ADDED", "object": {...}}, the wire form of one watch event.
   engine::Json to_json() const;
 };
 
-// A WatchEvent whose object is the stored version itself (never null, never modified), for
-// clients that only read it: a watch queues these, so no event is copied before it is read.
+// A WatchEvent whose object is the stored version's own (never null, never modified, without
+// metadata.managedFields: stored_version.h), for clients that only read it, so that no event
+// is copied before it is read.
 struct SharedWatchEvent {
   WatchEventType type = WatchEventType::closed;
-  std::shared_ptr<const engine::Json> object;
+  SharedObject object;
 };
 
 struct WatchId {
@@ -57,7 +59,7 @@ struct Change {
   std::string namespace_name;
   // After the write; for deleted, the last state. Shared with the store (never null, never
   // modified): the history keeps every version, and copying each one was a tenth of a write.
-  std::shared_ptr<const engine::Json> object;
+  SharedVersion version;
   engine::Json labels_before;  // for modified: metadata.labels before the write
 };
 
@@ -93,11 +95,13 @@ class WatchHub {
   bool is_open(WatchId id) const;
   std::size_t queued_count(WatchId id) const;
   // Queues an event on one watch (synthetic ADDED events of a new watch).
-  void deliver(WatchId id, SharedWatchEvent event);
+  void deliver(WatchId id, WatchEventType type, SharedVersion version);
   // Queues every retained change after `resource_version` that passes the watch's filter.
   void replay(WatchId id, std::uint64_t resource_version);
 
-  std::optional<WatchEvent> poll(WatchId id);  // a copy of poll_shared's object
+  // The next event, its object rendered with metadata.managedFields.
+  std::optional<WatchEvent> poll(WatchId id);
+  // The next event, its object the version's own (without metadata.managedFields).
   std::optional<SharedWatchEvent> poll_shared(WatchId id);
   void stop(WatchId id);
   void drop(WatchId id, WatchDrop how);
@@ -107,9 +111,13 @@ class WatchHub {
   void emit_bookmarks(std::uint64_t resource_version);
 
  private:
+  struct QueuedEvent {
+    WatchEventType type = WatchEventType::closed;
+    SharedVersion version;  // never null
+  };
   struct Watch {
     WatchFilter filter;
-    std::deque<SharedWatchEvent> queue;  // at most queue_events_max_ events
+    std::deque<QueuedEvent> queue;       // at most queue_events_max_ events
     bool open = true;                    // false: only the queue remains to drain, then CLOSED
   };
   struct History {
@@ -117,7 +125,8 @@ class WatchHub {
     std::uint64_t compacted_resource_version = 0;
   };
 
-  void enqueue(Watch& watch, SharedWatchEvent event);
+  void enqueue(Watch& watch, QueuedEvent event);
+  std::optional<QueuedEvent> take(WatchId id);
   void terminate(Watch& watch, WatchDrop how);
   void offer(Watch& watch, const Change& change);
 

@@ -38,8 +38,10 @@ void Impl::user_create(Zone& zone, const std::string& app,
   zone.api->set_time(now_of(zone).wall);
   const Json object = application(app, placements, strategy, version.empty() ? "1.0.0" : version,
                                   scenario_.random.object_size_bytes);
-  auto created =
-      zone.api->create(anyapplications, "default", object, {.field_manager = user_manager});
+  const kube_sim::WriteRequest create{.verb = kube_sim::Verb::create,
+                                      .key = {anyapplications, "default", ""},
+                                      .options = {.field_manager = user_manager}};
+  auto created = zone.api->write(create, object);
   if (!created.ok()) {
     trace(&zone, "user create " + app + " failed: " + created.error().message);
     return;
@@ -55,8 +57,12 @@ void Impl::user_create(Zone& zone, const std::string& app,
   Json status = {{"ownership", {{"owner", zone.name}, {"epoch", 1}, {"state", "New"}}}};
   if (!unique.empty()) status["ownership"]["placements"] = placement_list;
   Json patch = {{"status", status}};
-  (void)zone.api->patch_status({anyapplications, "default", app}, kube_sim::PatchType::merge, patch,
-                               {.field_manager = user_manager});
+  const kube_sim::WriteRequest claim{.verb = kube_sim::Verb::patch,
+                                     .subresource = kube_sim::Subresource::status,
+                                     .patch_type = kube_sim::PatchType::merge,
+                                     .key = {anyapplications, "default", app},
+                                     .options = {.field_manager = user_manager}};
+  (void)zone.api->write(claim, patch);
   result_.stats.user_operations++;
   trace(&zone, "user create " + app);
   timeline(&zone, "user", "create " + app);
@@ -67,12 +73,14 @@ void Impl::user_create(Zone& zone, const std::string& app,
 void Impl::user_update(Zone& zone, const std::string& app, const std::string& version) {
   zone.api->set_time(now_of(zone).wall);
   const kube_sim::ObjectKey key{anyapplications, "default", app};
-  auto current = zone.api->get(key);
+  auto current = zone.api->get_shared(key);
   if (!current.ok()) return;
-  Json object = current.value();
+  Json object = *current.value();
   object["spec"]["source"]["helm"]["version"] =
       version.empty() ? "1.0." + std::to_string(++user_counter_) : version;
-  if (!zone.api->update(key, object, {.field_manager = user_manager}).ok()) return;
+  const kube_sim::WriteRequest update{
+      .verb = kube_sim::Verb::update, .key = key, .options = {.field_manager = user_manager}};
+  if (!zone.api->write(update, object).ok()) return;
   result_.stats.user_operations++;
   trace(&zone, "user update " + app);
   timeline(&zone, "user", "update " + app);
@@ -83,11 +91,11 @@ void Impl::user_update(Zone& zone, const std::string& app, const std::string& ve
 void Impl::user_delete(Zone& zone, const std::string& app) {
   zone.api->set_time(now_of(zone).wall);
   const kube_sim::ObjectKey key{anyapplications, "default", app};
-  auto current = zone.api->get(key);
+  auto current = zone.api->get_shared(key);
   if (!current.ok()) return;
   // Only the owner zone decides an object's life; a delete elsewhere is undone by the mesh.
   const bool owner =
-      engine::string_at(current.value(), {"status", "ownership", "owner"}) == zone.name;
+      engine::string_at(*current.value(), {"status", "ownership", "owner"}) == zone.name;
   if (!zone.api->remove(key).ok()) return;
   result_.stats.user_operations++;
   if (owner) deletes_.push_back({app, zone.name, elapsed()});
@@ -118,7 +126,7 @@ void Impl::random_operation() {
   const RandomWorkload& random = scenario_.random;
   const std::string app = "app" + std::to_string(prng_.below(random.objects));
   zone.api->set_time(now_of(zone).wall);
-  const bool exists = zone.api->get({anyapplications, "default", app}).ok();
+  const bool exists = zone.api->get_shared({anyapplications, "default", app}).ok();
   const double roll = prng_.unit();
   if (!exists) {
     // The creating zone plus up to two others, as applications asking for a few zones do: a
@@ -208,9 +216,9 @@ void Impl::resume_zone(Zone& zone) {
 
 // A competing writer answers the next `count` writes to every application with 409.
 void Impl::storm_conflicts(Zone& zone, std::size_t count) {
-  for (const Json& object : zone.api->snapshot(anyapplications)) {
+  for (const kube_sim::SharedObject& object : zone.api->snapshot_shared(anyapplications)) {
     const kube_sim::ObjectKey key{anyapplications, "default",
-                                  engine::string_at(object, {"metadata", "name"})};
+                                  engine::string_at(*object, {"metadata", "name"})};
     for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); i++) {
       (void)zone.api->inject_conflict({.key = key, .competing_write = true});
     }

@@ -44,10 +44,10 @@ std::vector<const Zone*> Impl::running_zones() const {
 
 std::map<std::string, Json> Impl::replicated_view(const Zone& zone) const {
   std::map<std::string, Json> view;
-  for (const Json& object : zone.api->snapshot(anyapplications)) {
+  for (const kube_sim::SharedObject& object : zone.api->snapshot_shared(anyapplications)) {
     // An object on its way out (deletionTimestamp set) already counts as gone.
-    if (!engine::value_at(object, {"metadata", "deletionTimestamp"}).is_null()) continue;
-    view[engine::string_at(object, {"metadata", "name"})] = replicated_fields(object);
+    if (!engine::value_at(*object, {"metadata", "deletionTimestamp"}).is_null()) continue;
+    view[engine::string_at(*object, {"metadata", "name"})] = replicated_fields(*object);
   }
   return view;
 }
@@ -144,9 +144,9 @@ void Impl::check_assertion(const Action& action) {
       const std::string name = peer->identity.public_key().hex();
       for (const Zone* observer : zones) {
         if (observer == peer) continue;
-        auto object = observer->api->get({meshpeers, "mesh-system", name});
+        auto object = observer->api->get_shared({meshpeers, "mesh-system", name});
         const std::string state =
-            object.ok() ? engine::string_at(object.value(), {"status", "status"}) : "(none)";
+            object.ok() ? engine::string_at(*object.value(), {"status", "status"}) : "(none)";
         if (state != action.state) {
           fail_with(observer->name + " sees " + peer->name + " as " + state + ", expected " +
                     action.state);
@@ -168,9 +168,9 @@ std::vector<std::string> Impl::peer_status_problems(bool first_only) const {
     for (const Zone* peer : zones) {
       if (observer == peer) continue;
       auto object =
-          observer->api->get({meshpeers, "mesh-system", peer->identity.public_key().hex()});
+          observer->api->get_shared({meshpeers, "mesh-system", peer->identity.public_key().hex()});
       const std::string state =
-          object.ok() ? engine::string_at(object.value(), {"status", "status"}) : "(none)";
+          object.ok() ? engine::string_at(*object.value(), {"status", "status"}) : "(none)";
       if (state == "Ready") continue;
       problems.push_back(observer->name + " reports " + peer->name + " as " + state +
                          " after the heal");

@@ -174,13 +174,65 @@ std::size_t serialized_size_bound(const json& value) {
   }
 }
 
-}  // namespace
+// An upper bound of a quoted, escaped string's length.
+constexpr std::size_t quoted_bound(std::size_t size) {
+  return 2 + 6 * size;
+}
 
-ApiResult<void> check_size(const ResourceType& type, const json& object) {
-  if (serialized_size_bound(object) <= object_size_max) return {};
+// An upper bound of the compact serialization of render_managed_entry's fieldsV1: every node
+// of that tree is a prefix of some path, rendered as "token":{...} plus a comma, so the sum over
+// every token of every path bounds it.
+std::size_t fields_v1_size_bound(const FieldSet& fields) {
+  std::size_t size = 2;
+  for (const FieldPath& path : fields) {
+    // encoded_size() is at least the tokens' total size; each token adds a colon, its braces
+    // and a comma to its quoted form.
+    size += 6 * path.encoded_size() + 6 * path.size();
+  }
+  return size;
+}
+
+ApiResult<void> too_large_unless_fits(const ResourceType& type, const json& object) {
   const std::size_t size = object.dump(-1, ' ', false, json::error_handler_t::replace).size();
   if (size <= object_size_max) return {};
   return fail(too_large(type, meta_string(object, "name"), size));
+}
+
+}  // namespace
+
+std::size_t managed_fields_size_bound(const ManagedEntries& entries,
+                                      const std::string& api_version) {
+  constexpr std::string_view keys[] = {"manager",    "operation", "apiVersion", "time",
+                                       "fieldsType", "fieldsV1",  "subresource"};
+  std::size_t entry_fixed = 2 + 2 * std::size(keys);  // braces; a colon and a comma per member
+  for (const std::string_view key : keys) entry_fixed += quoted_bound(key.size());
+  entry_fixed += quoted_bound(std::string_view("Update").size()) +
+                 quoted_bound(std::string_view("FieldsV1").size()) +
+                 quoted_bound(std::string_view("status").size()) + quoted_bound(api_version.size());
+  std::size_t size = 1 + quoted_bound(std::string_view("managedFields").size()) + 1 + 2;
+  for (const ManagedEntry& entry : entries) {
+    size += 1 + entry_fixed + quoted_bound(entry.manager.size()) + quoted_bound(entry.time.size()) +
+            fields_v1_size_bound(entry.fields);
+  }
+  return size;
+}
+
+ApiResult<void> check_size(const ResourceType& type, const json& object) {
+  if (serialized_size_bound(object) <= object_size_max) return {};
+  return too_large_unless_fits(type, object);
+}
+
+ApiResult<void> check_size(const ResourceType& type, const json& object,
+                           const ManagedEntries& entries,
+                           const std::shared_ptr<const std::string>& api_version) {
+  if (entries.empty()) return check_size(type, object);
+  MESH_ASSERT(api_version != nullptr);
+  const std::size_t bound =
+      serialized_size_bound(object) + managed_fields_size_bound(entries, *api_version);
+  if (bound <= object_size_max) return {};
+  json rendered = object;
+  rendered["metadata"]["managedFields"] = render_managed_fields(entries, *api_version);
+  return too_large_unless_fits(type, rendered);
 }
 
 bool spec_changed(const ResourceType& type, const json& before, const json& after) {

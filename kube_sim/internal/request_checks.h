@@ -5,11 +5,13 @@
 // serialized size. Each returns the ApiError the real server would send; none changes state.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "engine/json.h"
 
+#include "kube_sim/field_manager.h"
 #include "kube_sim/requests.h"
 #include "kube_sim/resource.h"
 #include "kube_sim/selector.h"
@@ -41,6 +43,16 @@ ApiResult<void> check_body_preconditions(const ResourceType& type, const ObjectK
 ApiResult<void> validate_object(const ResourceType& type, const engine::Json& object);
 // The serialized size limit (413).
 ApiResult<void> check_size(const ResourceType& type, const engine::Json& object);
+// An upper bound of the compact serialization of the metadata member
+// ,"managedFields":[...] that StoredVersion::rendered() adds for `entries`.
+std::size_t managed_fields_size_bound(const ManagedEntries& entries,
+                                      const std::string& api_version);
+// The same for a stored version: `object` (without metadata.managedFields) as clients see it,
+// with the managedFields `entries` render (stored_version.h). Renders them only when an upper
+// bound of their length, computed from the field paths, does not settle it.
+ApiResult<void> check_size(const ResourceType& type, const engine::Json& object,
+                           const ManagedEntries& entries,
+                           const std::shared_ptr<const std::string>& api_version);
 
 // Whether anything but metadata (and status, with a status subresource) differs: the rule for
 // bumping metadata.generation.

@@ -225,6 +225,65 @@ TEST(ApiServerWrite, AnswersWithTheStoredVersionTheWatchesSee) {
   EXPECT_EQ(server.request_count(Verb::update, 200), 2u);
 }
 
+// Versions keep the field ownership beside the object: the shared answers are the kept object
+// (no managedFields), every copy renders them, and nothing else differs between the two.
+TEST(ApiServerWrite, SharedAnswersLeaveManagedFieldsToCopies) {
+  ApiServer server = make_server();
+  const auto shared_watch = server.watch({.resource = apps()});
+  const auto copying_watch = server.watch({.resource = apps()});
+  ASSERT_TRUE(shared_watch.ok() && copying_watch.ok());
+  const auto created = server.write(
+      {.verb = Verb::create, .key = {apps(), "default", ""}, .options = {.field_manager = "me"}},
+      make_app("web"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_FALSE((*created.value())["metadata"].contains("managedFields"));
+  const auto read = server.get(app_key("web"));
+  ASSERT_TRUE(read.ok());
+  const json& rendered = (*read)["metadata"]["managedFields"];
+  ASSERT_EQ(rendered.size(), 1u);
+  EXPECT_EQ(rendered[0]["manager"], "me");
+  json with_fields = *created.value();
+  with_fields["metadata"]["managedFields"] = rendered;
+  EXPECT_EQ(with_fields, *read);
+  const auto read_shared = server.get_shared(app_key("web"));
+  ASSERT_TRUE(read_shared.ok());
+  EXPECT_EQ(read_shared.value(), created.value());  // the one version, not a copy
+  const auto shared_event = server.poll_watch_shared(*shared_watch);
+  ASSERT_TRUE(shared_event.has_value());
+  EXPECT_EQ(shared_event->object, created.value());
+  const auto copied_event = server.poll_watch(*copying_watch);
+  ASSERT_TRUE(copied_event.has_value());
+  EXPECT_EQ(copied_event->object, *read);
+  ASSERT_EQ(server.snapshot(apps()).size(), 1u);
+  EXPECT_EQ(server.snapshot(apps())[0], *read);
+  ASSERT_EQ(server.snapshot_shared(apps()).size(), 1u);
+  EXPECT_EQ(server.snapshot_shared(apps())[0], created.value());
+  EXPECT_EQ(server.request_count(Verb::get, 200), 2u);  // get_shared is a get too
+}
+
+// A managedFields member a client sends is not kept, whatever the verb: the server renders its
+// own from the field ownership.
+TEST(ApiServerWrite, ClientManagedFieldsAreReplaced) {
+  ApiServer server = make_server();
+  json body = make_app("web");
+  body["metadata"]["managedFields"] = json::array({{{"manager", "forged"}}});
+  const auto created = server.create(apps(), "default", body, {.field_manager = "me"});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ((*created)["metadata"]["managedFields"].size(), 1u);
+  EXPECT_EQ((*created)["metadata"]["managedFields"][0]["manager"], "me");
+  json configuration = make_app("web");
+  configuration["metadata"]["managedFields"] = json::array({{{"manager", "forged"}}});
+  configuration["metadata"]["labels"] = {{"tier", "front"}};
+  const auto applied = server.apply(app_key("web"), configuration, {.field_manager = "applier"});
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  for (const json& entry : (*applied)["metadata"]["managedFields"]) {
+    EXPECT_NE(entry["manager"], "forged");
+  }
+  const auto shared = server.get_shared(app_key("web"));
+  ASSERT_TRUE(shared.ok());
+  EXPECT_FALSE((*shared.value())["metadata"].contains("managedFields"));
+}
+
 TEST(ApiServerWrite, MisaddressedWritesAreBadRequests) {
   ApiServer server = make_server();
   const auto named = server.write({.verb = Verb::create, .key = app_key("web")}, make_app("web"));

@@ -109,6 +109,32 @@ TEST(Invalid, OversizedObjectIsRequestEntityTooLarge) {
   EXPECT_EQ(server.resource_version(), version + 1);  // a refused write left no gap
 }
 
+// The size limit counts metadata.managedFields as clients see them, though versions keep the
+// field ownership instead (stored_version.h): fieldsV1 names every one of these members again,
+// so the object fits alone but not with its managedFields.
+TEST(Invalid, ManagedFieldsCountTowardsTheSizeLimit) {
+  const auto members = [](std::size_t count) {
+    json blob = json::object();
+    for (std::size_t index = 0; index < count; index++) {
+      std::string key = std::to_string(index);
+      key.insert(0, 60 - key.size(), 'k');  // 60 characters
+      blob[key] = 0;
+    }
+    return blob;
+  };
+  ApiServer server = make_server();
+  // About 66 bytes per member in the object, and as many again in fieldsV1.
+  const json large = members(object_size_max * 3 / 4 / 66);
+  ASSERT_LT(large.dump().size() + 1'000, object_size_max);
+  const auto too_big = create_with(server, "spec.blob", large);
+  ASSERT_TRUE(failed_with(too_big, StatusReason::request_entity_too_large));
+  EXPECT_EQ(server.object_count(), 1u);  // the namespace its first size check let it create
+  const auto fits = create_with(server, "spec.blob", members(object_size_max * 2 / 5 / 66));
+  ASSERT_TRUE(fits.ok()) << fits.error().message;
+  EXPECT_LE(fits->dump().size(), object_size_max);
+  EXPECT_GT(fits->dump().size(), object_size_max * 3 / 4);  // the rendering doubled it
+}
+
 TEST(Names, Dns1123AndQualifiedNames) {
   EXPECT_TRUE(check_dns1123_subdomain("a.b-c.d").ok());
   EXPECT_FALSE(check_dns1123_subdomain("a..b").ok());
