@@ -198,27 +198,40 @@ const Replication::ZoneCandidate* Replication::zone_winner(const Entry& entry,
   return best;
 }
 
-std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) const {
+std::optional<Replication::Desired> Replication::desired_state(const Entry& entry) const {
   const OwnerCandidate* best = winner(entry);
   if (best == nullptr) {
     if (!entry.retired) return std::nullopt;
-    ReplicatedObject retired;
+    Desired retired;
     retired.deleted = true;
     retired.generation = entry.retired_generation;
     return retired;
   }
-  ReplicatedObject object;
-  object.generation = best->version.generation;
-  object.deleted = best->version.deleted;
-  object.epoch = best->version.epoch;
-  object.owner_zone = best->version.zone;
-  object.content = best->content;
-  if (!object.deleted) {
+  Desired desired;
+  desired.generation = best->version.generation;
+  desired.deleted = best->version.deleted;
+  desired.epoch = best->version.epoch;
+  desired.owner_zone = best->version.zone;
+  desired.content = &best->content;
+  if (!desired.deleted) {
     for (const auto& [zone, candidates] : entry.zones) {
-      const ZoneCandidate* part = zone_winner(entry, zone, object.generation);
-      if (part != nullptr && !part->entry.is_null()) object.zones[zone] = part->entry;
+      const ZoneCandidate* part = zone_winner(entry, zone, desired.generation);
+      if (part != nullptr && !part->entry.is_null()) desired.zones[zone] = &part->entry;
     }
   }
+  return desired;
+}
+
+std::optional<ReplicatedObject> Replication::materialize(const Entry& entry) const {
+  const std::optional<Desired> desired = desired_state(entry);
+  if (!desired) return std::nullopt;
+  ReplicatedObject object;
+  object.generation = desired->generation;
+  object.deleted = desired->deleted;
+  object.epoch = desired->epoch;
+  object.owner_zone = desired->owner_zone;
+  if (desired->content != nullptr) object.content = *desired->content;
+  for (const auto& [zone, part] : desired->zones) object.zones[zone] = *part;
   return object;
 }
 
@@ -551,16 +564,15 @@ void Replication::consider_takeover(Entry& entry) {
   if (declared_generation(*entry.local) != best->version.generation) return;
   const std::int64_t epoch = best->version.epoch + 1;
   const Json content = strategy(entry).with_owner(best->content, options_.zone, epoch);
-  const auto materialized = materialize(entry);
-  std::map<std::string, Json> zones =
-      materialized ? materialized->zones : std::map<std::string, Json>{};
-  const auto local_zones = strategy(entry).zone_entries(*entry.local);
+  const std::optional<Desired> desired = desired_state(entry);
+  ZoneEntries zones = desired ? desired->zones : ZoneEntries{};
+  const ZoneEntries local_zones = strategy(entry).zone_entries(*entry.local);
   zones.erase(options_.zone);
   if (const auto own = local_zones.find(options_.zone); own != local_zones.end()) {
     zones[options_.zone] = own->second;
   }
   auto status = strategy(entry).status_body(options_.resources[entry.kind], entry.namespace_name,
-                                            entry.name, content, std::move(zones));
+                                            entry.name, content, zones);
   if (!status) return;
   (*status)["metadata"]["resourceVersion"] =
       string_at(*entry.local, {"metadata", "resourceVersion"});
@@ -781,8 +793,9 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
     if (ours && (force || !current->entry.is_null())) publish_zone(entry, generation, Json());
     return;
   }
-  if (force || current == nullptr || !same_canonical(current->entry, own->second)) {
-    publish_zone(entry, generation, own->second);
+  MESH_ASSERT(own->second != nullptr);
+  if (force || current == nullptr || !same_canonical(current->entry, *own->second)) {
+    publish_zone(entry, generation, *own->second);
   }
 }
 
@@ -946,7 +959,7 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
     entry.retired_generation = generation;
     entry.orphan_since.reset();
   }
-  const std::optional<ReplicatedObject> desired = materialize(entry);
+  const std::optional<Desired> desired = desired_state(entry);
   if (!desired) return;  // nothing known from the mesh yet: leave local objects alone
   if (desired->deleted) {
     if (!entry.deleted_seen_at) entry.deleted_seen_at = now.monotonic;
@@ -965,7 +978,7 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
     request(
         entry, KubeVerb::apply,
         strategy(entry).main_body(options_.resources[entry.kind], entry.namespace_name, entry.name,
-                                  desired->content, desired->generation, desired->owner_zone));
+                                  *desired->content, desired->generation, desired->owner_zone));
     return;
   }
   (void)reconcile_existing(now, entry, *desired);
@@ -973,22 +986,25 @@ void Replication::reconcile_entry(Now now, Entry& entry) {
 
 // Brings an existing local object to the replicated state: first the main resource, then the
 // status. Returns true when a request was made.
-bool Replication::reconcile_existing(Now now, Entry& entry, const ReplicatedObject& desired) {
+bool Replication::reconcile_existing(Now now, Entry& entry, const Desired& desired) {
   const Strategy& s = strategy(entry);
   const Json& local = *entry.local;
   if (declared_generation(local) > desired.generation) return false;  // newer, not merged yet
+  MESH_ASSERT(!desired.deleted);
+  MESH_ASSERT(desired.content != nullptr);
+  const Json& content = *desired.content;
   const ResourceKind& kind = options_.resources[entry.kind];
-  if (!s.main_matches(kind, entry.namespace_name, entry.name, desired.content,
-                      desired.generation, desired.owner_zone, local)) {
-    Json main = s.main_body(kind, entry.namespace_name, entry.name, desired.content,
-                            desired.generation, desired.owner_zone);
+  if (!s.main_matches(kind, entry.namespace_name, entry.name, content, desired.generation,
+                      desired.owner_zone, local)) {
+    Json main = s.main_body(kind, entry.namespace_name, entry.name, content, desired.generation,
+                            desired.owner_zone);
     main["metadata"]["resourceVersion"] = string_at(local, {"metadata", "resourceVersion"});
     request(entry, KubeVerb::apply, std::move(main));
     return true;
   }
   // Status: the owner's ownership, every other zone's entry, our own entry as it is here
   // (our local controller owns it).
-  if (s.status_matches(kind, entry.namespace_name, entry.name, desired.content, desired.zones,
+  if (s.status_matches(kind, entry.namespace_name, entry.name, content, desired.zones,
                        options_.zone, local)) {
     entry.status_differs_since.reset();
     return false;
@@ -1001,8 +1017,8 @@ bool Replication::reconcile_existing(Now now, Entry& entry, const ReplicatedObje
     return false;
   }
   entry.status_differs_since.reset();
-  auto status = s.status_body_keeping_own(kind, entry.namespace_name, entry.name,
-                                          desired.content, desired.zones, options_.zone, local);
+  auto status = s.status_body_keeping_own(kind, entry.namespace_name, entry.name, content,
+                                          desired.zones, options_.zone, local);
   MESH_ASSERT(status.has_value());  // status_matches says true when there is nothing to write
   // A PUT of the whole status, not an apply: server-side apply merges keyed lists with entries
   // other managers own, so it could never remove a stale placement or zone entry. The
@@ -1093,7 +1109,7 @@ std::optional<ReplicatedObject> Replication::replicated(std::size_t kind,
 std::vector<std::tuple<std::size_t, std::string, std::string>> Replication::objects() const {
   std::vector<EntryKey> keys;
   for (const auto& [key, entry] : entries_) {
-    if (materialize(entry)) keys.push_back(key);
+    if (desired_state(entry)) keys.push_back(key);
   }
   return keys;
 }

@@ -115,13 +115,13 @@ class AnyApplicationStrategy final : public Strategy {
     return out;
   }
   bool has_zone_parts() const override { return true; }
-  std::map<std::string, Json> zone_entries(const Json& object) const override {
-    std::map<std::string, Json> entries;
+  ZoneEntries zone_entries(const Json& object) const override {
+    ZoneEntries entries;
     const Json& zones = value_at(object, {"status", "zones"});
     if (!zones.is_array()) return entries;
     for (const Json& entry : zones) {
       const std::string zone = string_at(entry, {"zoneId"});
-      if (!zone.empty()) entries[zone] = entry;
+      if (!zone.empty()) entries[zone] = &entry;  // the last entry of a zone
     }
     return entries;
   }
@@ -148,12 +148,15 @@ class AnyApplicationStrategy final : public Strategy {
   }
   std::optional<Json> status_body(const ResourceKind& kind, const std::string& namespace_name,
                                   const std::string& name, const Json& content,
-                                  std::map<std::string, Json> zones) const override {
+                                  const ZoneEntries& zones) const override {
     Json status = Json::object();
     if (content.contains("ownership")) status["ownership"] = content["ownership"];
     if (!zones.empty()) {
       Json list = Json::array();
-      for (auto& [zone, entry] : zones) list.push_back(std::move(entry));
+      for (const auto& [zone, entry] : zones) {
+        MESH_ASSERT(entry != nullptr);
+        list.push_back(*entry);
+      }
       status["zones"] = std::move(list);
     }
     // Assigned rather than listed: a braced list copies every value it holds.
@@ -190,25 +193,18 @@ class AnyApplicationStrategy final : public Strategy {
   // Exactly Strategy::status_matches (checked by a property): the bodies hold the ownership
   // and the list of entries in zone order, so they are compared as that.
   bool status_matches(const ResourceKind&, const std::string&, const std::string&,
-                      const Json& content, const std::map<std::string, Json>& zones,
-                      const std::string& own_zone, const Json& local) const override {
+                      const Json& content, const ZoneEntries& zones, const std::string& own_zone,
+                      const Json& local) const override {
     const Json& held_ownership = value_at(local, {"status", "ownership"});
     const bool desired_has_ownership = content.contains("ownership");
     if (desired_has_ownership != !held_ownership.is_null()) return false;
     if (desired_has_ownership && !same_canonical(content["ownership"], held_ownership)) {
       return false;
     }
-    std::map<std::string, const Json*> held;  // as zone_entries: the last entry of a zone
-    const Json& list = value_at(local, {"status", "zones"});
-    if (list.is_array()) {
-      for (const Json& entry : list) {
-        const std::string zone = string_at(entry, {"zoneId"});
-        if (!zone.empty()) held[zone] = &entry;
-      }
-    }
-    std::map<std::string, const Json*> desired;
+    const ZoneEntries held = zone_entries(local);
+    ZoneEntries desired;
     for (const auto& [zone, entry] : zones) {
-      if (zone != own_zone) desired[zone] = &entry;
+      if (zone != own_zone) desired[zone] = entry;
     }
     if (const auto own = held.find(own_zone); own != held.end()) desired[own_zone] = own->second;
     if (desired.size() != held.size()) return false;
@@ -274,7 +270,7 @@ class OwnerLabelStrategy final : public Strategy {
     return content;
   }
   bool has_zone_parts() const override { return false; }
-  std::map<std::string, Json> zone_entries(const Json&) const override { return {}; }
+  ZoneEntries zone_entries(const Json&) const override { return {}; }
   std::vector<std::string> placements(const Json&) const override { return {}; }
   Json main_body(const ResourceKind& kind, const std::string& namespace_name,
                  const std::string& name, const Json& content, std::uint64_t generation,
@@ -298,7 +294,7 @@ class OwnerLabelStrategy final : public Strategy {
   }
   std::optional<Json> status_body(const ResourceKind& kind, const std::string& namespace_name,
                                   const std::string& name, const Json& content,
-                                  std::map<std::string, Json>) const override {
+                                  const ZoneEntries&) const override {
     const Json& status = value_at(content, {"body", "status"});
     if (status.is_null()) return std::nullopt;
     return Json{{"apiVersion", kind.api_version()},
@@ -320,23 +316,20 @@ bool Strategy::main_matches(const ResourceKind& kind, const std::string& namespa
   return same_canonical(desired, held);
 }
 
-std::optional<Json> Strategy::status_body_keeping_own(const ResourceKind& kind,
-                                                      const std::string& namespace_name,
-                                                      const std::string& name, const Json& content,
-                                                      std::map<std::string, Json> zones,
-                                                      const std::string& own_zone,
-                                                      const Json& local) const {
+std::optional<Json> Strategy::status_body_keeping_own(
+    const ResourceKind& kind, const std::string& namespace_name, const std::string& name,
+    const Json& content, ZoneEntries zones, const std::string& own_zone, const Json& local) const {
   zones.erase(own_zone);
-  auto local_zones = zone_entries(local);
+  const ZoneEntries local_zones = zone_entries(local);
   if (const auto own = local_zones.find(own_zone); own != local_zones.end()) {
-    zones[own_zone] = std::move(own->second);
+    zones[own_zone] = own->second;
   }
-  return status_body(kind, namespace_name, name, content, std::move(zones));
+  return status_body(kind, namespace_name, name, content, zones);
 }
 
 bool Strategy::status_matches(const ResourceKind& kind, const std::string& namespace_name,
                               const std::string& name, const Json& content,
-                              const std::map<std::string, Json>& zones, const std::string& own_zone,
+                              const ZoneEntries& zones, const std::string& own_zone,
                               const Json& local) const {
   const auto desired =
       status_body_keeping_own(kind, namespace_name, name, content, zones, own_zone, local);

@@ -78,8 +78,12 @@ std::string owner_of(const Json& object) {
   return string_at(object, {"status", "ownership", "owner"});
 }
 
+// Copies: the strategy's entries are borrowed from `object`.
 std::map<std::string, Json> entries(const Json& object) {
-  return make_strategy(StrategyKind::anyapplication)->zone_entries(object);
+  std::map<std::string, Json> copies;
+  const auto strategy = make_strategy(StrategyKind::anyapplication);
+  for (const auto& [zone, entry] : strategy->zone_entries(object)) copies[zone] = *entry;
+  return copies;
 }
 
 struct Three : ::testing::Test {

@@ -102,8 +102,9 @@ RC_GTEST_PROP(AnyApplicationStrategy, MatchesAnswerAsComparingTheBodiesDoes, ())
   const std::string owner_zone =
       own ? string_at(local, {"metadata", "labels", owner_zone_label})
           : *rc::gen::elementOf(std::vector<std::string>{"zone1", "zone2", ""});
-  std::map<std::string, Json> zones = strategy->zone_entries(source);
-  if (*rc::gen::arbitrary<bool>()) zones["zone2"] = *zone_entry();  // maybe under another name
+  ZoneEntries zones = strategy->zone_entries(source);
+  const Json other_entry = *zone_entry();
+  if (*rc::gen::arbitrary<bool>()) zones["zone2"] = &other_entry;  // maybe under another name
   const std::string own_zone =
       *rc::gen::elementOf(std::vector<std::string>{"zone1", "zone2", "zone3"});
   RC_TAG(own);
@@ -139,12 +140,16 @@ TEST(AnyApplicationStrategy, AnObjectMatchesItsOwnStateAndNotAChangedOne) {
       strategy->main_matches(any_application, "default", "app1", content, 3, "zone1", local));
   EXPECT_TRUE(
       strategy->status_matches(any_application, "default", "app1", content, zones, "zone1", local));
+  Json newer_entry = *zones.at("zone2");
+  newer_entry["version"] = 5;
   auto newer = zones;
-  newer["zone2"]["version"] = 5;
+  newer["zone2"] = &newer_entry;
   EXPECT_FALSE(
       strategy->status_matches(any_application, "default", "app1", content, newer, "zone1", local));
+  Json own_entry = *zones.at("zone1");
+  own_entry["version"] = 9;
   auto own_changed = zones;
-  own_changed["zone1"]["version"] = 9;  // our own entry is the local object's: not a difference
+  own_changed["zone1"] = &own_entry;  // our own entry is the local object's: not a difference
   EXPECT_TRUE(strategy->status_matches(any_application, "default", "app1", content, own_changed,
                                        "zone1", local));
   content["spec"]["zones"] = 2;
