@@ -366,7 +366,8 @@ Decoder::Status Decoder::decode_mesh_intervals(const YAML::Node& node, MeshConfi
   return {};
 }
 
-// The mesh keys that only tune the engine: cipher, status_write_delay_ms, relay.
+// The mesh keys that only tune the engine: cipher, status_write_delay_ms, publish_delay_ms,
+// relay.
 Decoder::Status Decoder::decode_mesh_engine(const YAML::Node& node, MeshConfig& mesh) {
   if (node["cipher"]) {
     MESH_TRY(const std::string name, read_string(node["cipher"], "mesh.cipher"));
@@ -386,6 +387,10 @@ Decoder::Status Decoder::decode_mesh_engine(const YAML::Node& node, MeshConfig& 
              read_int(node["status_write_delay_ms"], "mesh.status_write_delay_ms", 0,
                       engine::status_write_delay_ms_max));
   }
+  if (node["publish_delay_ms"]) {
+    MESH_TRY(mesh.publish_delay_ms, read_int(node["publish_delay_ms"], "mesh.publish_delay_ms", 0,
+                                             engine::publish_delay_ms_max));
+  }
   if (node["relay"]) {
     MESH_TRY(const std::string name, read_string(node["relay"], "mesh.relay"));
     const auto relay = engine::relay_mode_from_name(name);
@@ -404,7 +409,7 @@ Decoder::Status Decoder::decode_mesh(const YAML::Node& node, MeshConfig& mesh) {
   warn_unknown_keys(
       node, "mesh",
       {"zone", "bootstrap", "snapshot", "tombstone", "peer_timeout", "resource", "resources",
-       "meshpeer_namespace", "cipher", "status_write_delay_ms", "relay"});
+       "meshpeer_namespace", "cipher", "status_write_delay_ms", "publish_delay_ms", "relay"});
   if (node["zone"]) {
     MESH_TRY(mesh.zone, read_string(node["zone"], "mesh.zone"));
   }
@@ -551,6 +556,7 @@ const std::vector<std::string>& overridable_keys() {
       "mesh.meshpeer_namespace",
       "mesh.cipher",
       "mesh.status_write_delay_ms",
+      "mesh.publish_delay_ms",
       "mesh.relay",
       "mesh.snapshot.snapshot_interval_seconds",
       "mesh.snapshot.snapshot_max_log",

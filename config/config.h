@@ -79,6 +79,8 @@ struct MeshConfig {
   engine::noise::Cipher cipher = engine::noise::Cipher::chacha_poly;
   // engine::Config::status_write_delay: how long a status write gathers other zones' entries.
   std::int64_t status_write_delay_ms = 20;
+  // engine::Config::publish_delay: how long a change to our own parts gathers the next ones.
+  std::int64_t publish_delay_ms = 20;
   // engine::Config::relay: whether operations are relayed to peers linked to their author.
   engine::RelayMode relay = engine::RelayMode::sparse;
 };

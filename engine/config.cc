@@ -92,6 +92,9 @@ Result<void, ConfigFailure> Config::validate() const {
     return invalid("status_write_delay: must be 0 to " +
                    std::to_string(status_write_delay_ms_max) + " ms");
   }
+  if (publish_delay < Duration::zero() || publish_delay > Duration::from_ms(publish_delay_ms_max)) {
+    return invalid("publish_delay: must be 0 to " + std::to_string(publish_delay_ms_max) + " ms");
+  }
   if (write_meshpeers && meshpeer_namespace.empty()) {
     return invalid("meshpeer_namespace: must be set when writing MeshPeers");
   }

@@ -113,6 +113,10 @@ struct Config {
   // How long a status write waits to gather other zones' entries into one write (see
   // ReplicationOptions::status_write_delay); at most status_write_delay_ms_max.
   Duration status_write_delay = Duration::from_ms(20);
+  // How long a change to the parts this zone owns waits before it is published, gathering a
+  // burst of local writes into one operation per part (see ReplicationOptions::publish_delay);
+  // at most publish_delay_ms_max.
+  Duration publish_delay = Duration::from_ms(20);
   // Write a MeshPeer object (and an Event per state change) for every peer, in this namespace.
   bool write_meshpeers = true;
   std::string meshpeer_namespace = "default";

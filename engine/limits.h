@@ -82,5 +82,8 @@ static_assert(payload_cache_payload_size_max >= operation_payload_size_max);
 // The longest a status write may wait to gather other zones' entries (Config::
 // status_write_delay): past a second, the delay is the convergence time, not a batching aid.
 inline constexpr std::int64_t status_write_delay_ms_max = 1'000;
+// The longest a local change may wait to be published with the ones after it (Config::
+// publish_delay): the same reasoning, for the first hop.
+inline constexpr std::int64_t publish_delay_ms_max = 1'000;
 
 }  // namespace mesh::engine

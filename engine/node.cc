@@ -49,6 +49,7 @@ Node::Node(const Config& config, const Identity& identity)
                                       .resources = config.resources,
                                       .tombstone_retention = config.tombstone_retention,
                                       .status_write_delay = config.status_write_delay,
+                                      .publish_delay = config.publish_delay,
                                       .test_break_merge_rule = config.test_break_merge_rule,
                                       .own_key = identity.public_key(),
                                       .incarnation = config.incarnation,

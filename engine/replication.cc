@@ -703,7 +703,7 @@ void Replication::handle_watch(Now now, KubeWatchEvent event) {
   if (event.type == WatchEventType::deleted) {
     on_local_delete(now, entry, resource_version_of(*event.object));
   } else {
-    on_local_object(now, entry, std::move(event.object));
+    on_local_object(now, entry, std::move(event.object), true);
   }
 }
 
@@ -737,21 +737,43 @@ void Replication::handle_relist(Now now, const KubeRelist& relist) {
 }
 
 // A local object appeared or changed: publish the parts this zone owns that changed.
-void Replication::on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object) {
-  (void)now;
+void Replication::on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object,
+                                  bool from_watch) {
   update_local(entry, std::move(object));
   mark_changed(entry);
   if (!entry.local) return;  // a state older than the object's deletion here
+  if (from_watch && options_.publish_delay > Duration::zero()) {
+    // Only a change waits, so that the echo of a write of ours holds nothing up.
+    if (!entry.publish_at && local_changes(entry, false, false)) {
+      entry.publish_at = now.monotonic + options_.publish_delay;
+    }
+    return;
+  }
+  entry.publish_at.reset();
   publish_local_changes(entry, false);
+}
+
+void Replication::publish_due_changes(Now now, Entry& entry) {
+  MESH_ASSERT(entry.publish_at.has_value());
+  if (now.monotonic < *entry.publish_at) return;
+  entry.publish_at.reset();
+  // Gone meanwhile: the delete decided (on_local_delete).
+  if (entry.local) publish_local_changes(entry, false);
 }
 
 // Publishes the parts of the local object this zone owns where they differ from the merged
 // state; with `force`, publishes them whether or not they differ (after an incarnation change
 // our older operations may outrank the newer ones of this run).
 void Replication::publish_local_changes(Entry& entry, bool force) {
+  (void)local_changes(entry, force, true);
+}
+
+// What publish_local_changes does; with `publish` false it only tells whether it would publish
+// anything. Returns whether it did (or would).
+bool Replication::local_changes(Entry& entry, bool force, bool publish) {
   MESH_ASSERT(entry.local != nullptr);
   const Json& local = *entry.local;
-  if (is_being_deleted(local)) return;  // the DELETED event decides
+  if (is_being_deleted(local)) return false;  // the DELETED event decides
   const Strategy& s = strategy(entry);
   const OwnerCandidate* best = winner(entry);
   const std::uint64_t local_generation = declared_generation(local);
@@ -767,6 +789,7 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
   if (s.declared_owner(local, options_.zone) == options_.zone) {
     generation = std::max(generation, entry.own_generation_floor);
   }
+  bool changed = false;
   const bool stale = best != nullptr && generation < best->version.generation;
   if (!stale && s.declared_owner(local, options_.zone) == options_.zone) {
     const Json content = s.owner_content(local);
@@ -780,23 +803,26 @@ void Replication::publish_local_changes(Entry& entry, bool force) {
                        best->version.zone != options_.zone && epoch > best->version.epoch;
     const bool forced = force && (best == nullptr || best->version.zone == options_.zone);
     if (new_generation || ours || claim || forced) {
+      if (!publish) return true;
       publish_owner(entry, generation, false, epoch, options_.zone, content);
+      changed = true;
     }
   }
-  if (stale || !s.has_zone_parts()) return;
+  if (stale || !s.has_zone_parts()) return changed;
   const auto entries = s.zone_entries(local);
   const auto own = entries.find(options_.zone);
   const ZoneCandidate* current = zone_winner(entry, options_.zone, generation);
   if (own == entries.end()) {
     // Our controller dropped its entry (it is no longer involved): withdraw it everywhere.
     const bool ours = current != nullptr && current->author == options_.own_key;
-    if (ours && (force || !current->entry.is_null())) publish_zone(entry, generation, Json());
-    return;
+    if (!ours || (!force && current->entry.is_null())) return changed;
+    if (publish) publish_zone(entry, generation, Json());
+    return true;
   }
   MESH_ASSERT(own->second != nullptr);
-  if (force || current == nullptr || !same_canonical(current->entry, *own->second)) {
-    publish_zone(entry, generation, *own->second);
-  }
+  if (!force && current != nullptr && same_canonical(current->entry, *own->second)) return changed;
+  if (publish) publish_zone(entry, generation, *own->second);
+  return true;
 }
 
 // The local object is gone. The owner zone's delete spreads as a tombstone; a delete anywhere
@@ -889,6 +915,8 @@ void Replication::on_failure(Now now, Entry& entry, bool conflict) {
 
 void Replication::reconcile(Now now) {
   for (auto& [key, entry] : entries_) {
+    if (entry.publish_at) publish_due_changes(now, entry);
+    if (entry.publish_at) continue;  // see ReplicationOptions::publish_delay
     if (entry.inflight || entry.publications_pending > 0) continue;
     // Until its kind is listed, "no local object" only means "not read yet": writing now
     // would re-create what a user deleted while we were down (found with checkpoints, whose
@@ -1065,6 +1093,8 @@ std::optional<KubeRequest> Replication::poll_request() {
 std::optional<Instant> Replication::next_deadline() const {
   std::optional<Instant> next;
   for (const auto& [key, entry] : entries_) {
+    if (entry.publish_at && (!next || *entry.publish_at < *next)) next = entry.publish_at;
+    if (entry.publish_at) continue;                      // nothing else happens to it until then
     if (listed_kinds_.count(entry.kind) == 0) continue;  // waits for the list, not for time
     if (entry.inflight) continue;                        // waits for the result
     // Withdrawals also wait for our publications to merge back (as reconcile does).

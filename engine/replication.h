@@ -57,6 +57,13 @@ struct ReplicationOptions {
   // Measured from the first difference, not the last change: a steady stream of changes
   // cannot postpone the write for longer. Zero writes at once.
   Duration status_write_delay = Duration::zero();
+  // A change a watch shows in our own parts waits this long before it is published, so that a
+  // burst of local writes (a create, the owner's claim, the controller's first status entries)
+  // becomes one operation per part instead of one per write. Measured from the first
+  // unpublished change, so a steady stream cannot postpone it longer. The entry is not
+  // reconciled meanwhile: the replicated state does not hold the change yet, and reconciling
+  // would undo it. Our own writes' results publish at once. Zero publishes at once.
+  Duration publish_delay = Duration::zero();
   bool test_break_merge_rule = false;  // see Config::test_break_merge_rule
   PublicKey own_key;                   // our identity: which candidates are ours
   std::uint64_t incarnation = 0;       // our log's incarnation at start
@@ -189,6 +196,9 @@ class Replication {
     // Since when the local status has differed from the replicated one (see
     // ReplicationOptions::status_write_delay); reset by every status write.
     std::optional<Instant> status_differs_since;
+    // When local changes seen since the last publication are due to be published (see
+    // ReplicationOptions::publish_delay); unset when none wait.
+    std::optional<Instant> publish_at;
     std::uint32_t conflicts = 0;
     Duration backoff;
     Instant retry_at;
@@ -222,7 +232,12 @@ class Replication {
   Entry& entry_for(std::size_t kind, const std::string& namespace_name, const std::string& name);
   Digest part_key(const Entry& entry, const char* part) const;
 
-  void on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object);
+  // `from_watch`: a watch event, whose publication may wait (ReplicationOptions::publish_delay).
+  void on_local_object(Now now, Entry& entry, std::shared_ptr<const Json> object,
+                       bool from_watch = false);
+  bool local_changes(Entry& entry, bool force, bool publish);
+  // Publishes the local changes whose publish_delay has passed.
+  void publish_due_changes(Now now, Entry& entry);
   void publish_local_changes(Entry& entry, bool force);
   // The local object was deleted at resourceVersion `deleted_rv`.
   void on_local_delete(Now now, Entry& entry, std::uint64_t deleted_rv);

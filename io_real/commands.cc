@@ -56,6 +56,7 @@ void print_effective_config(const config::LoadedConfig& loaded, std::ostream& ou
       << "  bootstrap: " << (c.mesh.bootstrap ? "true" : "false") << "\n"
       << "  cipher: " << engine::noise::cipher_config_name(c.mesh.cipher) << "\n"
       << "  status_write_delay_ms: " << c.mesh.status_write_delay_ms << "\n"
+      << "  publish_delay_ms: " << c.mesh.publish_delay_ms << "\n"
       << "  relay: " << engine::relay_mode_name(c.mesh.relay) << "\n"
       << "  snapshot: {snapshot_interval_seconds: " << c.mesh.snapshot_interval_seconds
       << ", snapshot_max_log: " << c.mesh.snapshot_max_log << "}\n"

@@ -296,12 +296,12 @@ Status Reader::network(const YAML::Node& node, Scenario& scenario) const {
 }
 
 Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
-  MESH_TRY_VOID(known(
-      node, "engine",
-      {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after", "link_idle_timeout",
-       "resync_interval", "dial_backoff_max", "tombstone_retention", "connections_target",
-       "snapshot_max_log", "snapshot_interval", "meshpeers", "checkpoint_interval", "cipher",
-       "status_write_delay", "relay"}));
+  MESH_TRY_VOID(
+      known(node, "engine",
+            {"heartbeat_interval", "peer_suspect_after", "peer_unavailable_after",
+             "link_idle_timeout", "resync_interval", "dial_backoff_max", "tombstone_retention",
+             "connections_target", "snapshot_max_log", "snapshot_interval", "meshpeers",
+             "checkpoint_interval", "cipher", "status_write_delay", "publish_delay", "relay"}));
   struct Field {
     const char* name;
     Duration* target;
@@ -314,7 +314,8 @@ Status Reader::engine(const YAML::Node& node, EngineSpec& engine) const {
                              Field{"dial_backoff_max", &engine.dial_backoff_max},
                              Field{"tombstone_retention", &engine.tombstone_retention},
                              Field{"snapshot_interval", &engine.snapshot_interval},
-                             Field{"status_write_delay", &engine.status_write_delay}}) {
+                             Field{"status_write_delay", &engine.status_write_delay},
+                             Field{"publish_delay", &engine.publish_delay}}) {
     if (present(node[field.name])) {
       MESH_TRY(*field.target, duration(node[field.name], std::string("engine.") + field.name));
     }
@@ -818,6 +819,7 @@ void apply_engine_spec(const EngineSpec& spec, engine::Config& config) {
   config.dial_backoff_max = spec.dial_backoff_max;
   config.tombstone_retention = spec.tombstone_retention;
   config.status_write_delay = spec.status_write_delay;
+  config.publish_delay = spec.publish_delay;
   config.connections_target = spec.connections_target;
   config.snapshot_max_log = spec.snapshot_max_log;
   config.snapshot_interval = spec.snapshot_interval;
@@ -1030,6 +1032,7 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
       << format_duration(engine.tombstone_retention);
   out << YAML::Key << "status_write_delay" << YAML::Value
       << format_duration(engine.status_write_delay);
+  out << YAML::Key << "publish_delay" << YAML::Value << format_duration(engine.publish_delay);
   out << YAML::Key << "connections_target" << YAML::Value << engine.connections_target;
   out << YAML::Key << "snapshot_max_log" << YAML::Value << engine.snapshot_max_log;
   out << YAML::Key << "snapshot_interval" << YAML::Value

@@ -50,6 +50,8 @@ struct EngineSpec {
   Duration tombstone_retention = Duration::from_seconds(600);
   // engine::Config::status_write_delay; the regression files recorded before it existed pin 0.
   Duration status_write_delay = Duration::from_ms(20);
+  // engine::Config::publish_delay; the regression files recorded before it existed pin 0.
+  Duration publish_delay = Duration::from_ms(20);
   std::size_t connections_target = 8;
   std::size_t snapshot_max_log = 64;
   Duration snapshot_interval = Duration::from_seconds(60);

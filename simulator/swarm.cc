@@ -157,6 +157,10 @@ Scenario generate_scenario(std::uint64_t seed, const SwarmOptions& options) {
       prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
   // A quarter relays every operation to every neighbour that may lack it, as before Links.
   scenario.engine.relay = prng.chance(1, 4) ? engine::RelayMode::all : engine::RelayMode::sparse;
+  // A quarter publishes every local change at once (as before publications waited); the rest
+  // gather a zone's own changes for up to 200 ms.
+  scenario.engine.publish_delay =
+      prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
   std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   scenario.checks.converge_within = Duration::from_seconds(60);

@@ -218,6 +218,23 @@ TEST(Config, MeshCipherDefaultsToChaChaPolyAndRefusesUnknownNames) {
   EXPECT_EQ(aes.value().config.mesh.cipher, engine::noise::Cipher::aes_gcm);
 }
 
+TEST(Config, PublishDelayDefaultsTo20MsAndIsBounded) {
+  const auto loaded = parse("mesh:\n  zone: zone1\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().config.mesh.publish_delay_ms, 20);
+  EXPECT_EQ(mesh::Duration::from_ms(loaded.value().config.mesh.publish_delay_ms),
+            engine::Config().publish_delay)
+      << "the controller's default is the engine's";
+  const auto zero = parse("mesh:\n  zone: zone1\n  publish_delay_ms: 0\n");
+  ASSERT_TRUE(zero.ok()) << zero.error().message;
+  EXPECT_EQ(zero.value().config.mesh.publish_delay_ms, 0);
+  expect_error("mesh:\n  zone: a\n  publish_delay_ms: 1001\n", ConfigError::bad_value,
+               "test.yaml:3: mesh.publish_delay_ms: must be between 0 and 1000");
+  expect_error("mesh:\n  zone: a\n  publish_delay_ms: x\n", ConfigError::wrong_type,
+               "test.yaml:3: mesh.publish_delay_ms: expected an integer between 0 and 1000, "
+               "found 'x'");
+}
+
 TEST(Config, StatusWriteDelayDefaultsTo20MsAndIsBounded) {
   const auto loaded = parse("mesh:\n  zone: zone1\n");
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;

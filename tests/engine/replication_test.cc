@@ -774,6 +774,72 @@ TEST(ReplicationStatusDelay, AMainResourceChangeIsNotDelayed) {
   EXPECT_EQ((*local(world, 1))["spec"]["source"]["helm"]["version"], "2.0");
 }
 
+std::string payload_of(const Operation& operation) {
+  return std::string(operation.payload().begin(), operation.payload().end());
+}
+
+// Ours (the seed publishes every change it sees): a zone's own changes that watches show within
+// publish_delay of the first become one operation, published from the latest state when the
+// delay since the first ends; the entry is left alone meanwhile, not reverted.
+TEST(ReplicationPublishDelay, LocalChangesWithinTheDelayBecomeOneOperation) {
+  ZoneWorld world{{any_application}};
+  world.set_publish_delay(Duration::from_ms(20));
+  world.add_zone("zone1");
+  world.add_zone("zone2");
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  EXPECT_TRUE(world.pool().empty()) << "waiting";
+  const auto deadline = world.zone(0).replication->next_deadline();
+  ASSERT_TRUE(deadline.has_value());
+  EXPECT_EQ(*deadline, world.now().monotonic + Duration::from_ms(20)) << "wakes when it ends";
+  world.advance(Duration::from_ms(20));
+  world.settle(0);
+  ASSERT_EQ(world.pool().size(), 1u);
+  world.sync_all();
+  const std::uint64_t requests_before = world.zone(0).replication->stats().requests;
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}, "2.0"));
+  world.advance(Duration::from_ms(15));
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}, "3.0"));  // does not restart it
+  world.advance(Duration::from_ms(4));
+  world.settle(0);
+  EXPECT_EQ(world.pool().size(), 1u) << "19 ms: waiting";
+  // The replicated state still says 1.0: reconciling now would write it back over the change.
+  EXPECT_EQ(world.zone(0).replication->stats().requests, requests_before) << "left alone";
+  EXPECT_EQ((*local(world, 0))["spec"]["source"]["helm"]["version"], "3.0");
+  world.advance(Duration::from_ms(1));
+  world.settle(0);
+  ASSERT_EQ(world.pool().size(), 2u) << "one operation for the burst";
+  EXPECT_NE(payload_of(world.pool()[1]).find("\"3.0\""), std::string::npos) << "the latest";
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  EXPECT_EQ((*local(world, 1))["spec"]["source"]["helm"]["version"], "3.0");
+  EXPECT_EQ((*local(world, 0))["spec"]["source"]["helm"]["version"], "3.0");
+}
+
+// A delete is never held back, and a change still waiting when it comes is dropped with the
+// object: nothing published afterwards brings the object back.
+TEST(ReplicationPublishDelay, ADeleteDuringTheDelayIsPublishedAtOnce) {
+  ZoneWorld world{{any_application}};
+  world.set_publish_delay(Duration::from_ms(20));
+  world.add_zone("zone1");
+  world.add_zone("zone2");
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  world.advance(Duration::from_ms(20));
+  world.settle(0);
+  world.sync_all();
+  ASSERT_NE(local(world, 1), nullptr);
+  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}, "2.0"));
+  const std::size_t pooled = world.pool().size();
+  world.remove(0, "default/app1");
+  ASSERT_EQ(world.pool().size(), pooled + 1);
+  EXPECT_NE(payload_of(world.pool().back()).find("\"deleted\":true"), std::string::npos);
+  world.advance(Duration::from_ms(20));
+  world.settle(0);
+  EXPECT_EQ(world.pool().size(), pooled + 1) << "the waiting change went with the object";
+  world.sync_all();
+  EXPECT_EQ(local(world, 0), nullptr);
+  EXPECT_EQ(local(world, 1), nullptr);
+}
+
 TEST(Replication, ForeignAndMalformedPayloadsAreRejectedWithReasons) {
   ZoneWorld world{{any_application}};
   world.add_zone("zone1");

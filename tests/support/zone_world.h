@@ -143,7 +143,8 @@ class ZoneWorld {
              .replication = std::make_unique<engine::Replication>(
                  engine::ReplicationOptions{.zone = name,
                                             .resources = resources_,
-                                            .status_write_delay = status_write_delay_}),
+                                            .status_write_delay = status_write_delay_,
+                                            .publish_delay = publish_delay_}),
              .kube = FakeKube()}));
     // Every kind starts listed and empty.
     for (std::size_t kind = 0; kind < resources_.size(); kind++) {
@@ -167,6 +168,7 @@ class ZoneWorld {
         engine::ReplicationOptions{.zone = z.name,
                                    .resources = resources_,
                                    .status_write_delay = status_write_delay_,
+                                   .publish_delay = publish_delay_,
                                    .own_key = z.identity.public_key(),
                                    .incarnation = z.incarnation});
     for (const engine::Operation& op : restored) {
@@ -187,6 +189,8 @@ class ZoneWorld {
 
   // Zones added (or restarted) after this wait `delay` before a status write (zero: at once).
   void set_status_write_delay(Duration delay) { status_write_delay_ = delay; }
+  // Zones added (or restarted) after this wait `delay` before publishing what a watch showed.
+  void set_publish_delay(Duration delay) { publish_delay_ = delay; }
 
   Zone& zone(std::size_t index) { return *zones_.at(index); }
   std::size_t size() const { return zones_.size(); }
@@ -330,6 +334,7 @@ class ZoneWorld {
   std::vector<engine::Operation> pool_;
   std::int64_t time_ns_ = 1'000'000'000;
   Duration status_write_delay_ = Duration::zero();
+  Duration publish_delay_ = Duration::zero();
 };
 
 }  // namespace mesh::test
