@@ -778,15 +778,21 @@ std::string payload_of(const Operation& operation) {
   return std::string(operation.payload().begin(), operation.payload().end());
 }
 
+// Two zones that gather their own changes for 20 ms; zone1 has just created app1 (v1.0).
+struct ReplicationPublishDelay : ::testing::Test {
+  ZoneWorld world{{any_application}};
+  void SetUp() override {
+    world.set_publish_delay(Duration::from_ms(20));
+    world.add_zone("zone1");
+    world.add_zone("zone2");
+    world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+  }
+};
+
 // Ours (the seed publishes every change it sees): a zone's own changes that watches show within
 // publish_delay of the first become one operation, published from the latest state when the
 // delay since the first ends; the entry is left alone meanwhile, not reverted.
-TEST(ReplicationPublishDelay, LocalChangesWithinTheDelayBecomeOneOperation) {
-  ZoneWorld world{{any_application}};
-  world.set_publish_delay(Duration::from_ms(20));
-  world.add_zone("zone1");
-  world.add_zone("zone2");
-  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+TEST_F(ReplicationPublishDelay, LocalChangesWithinTheDelayBecomeOneOperation) {
   EXPECT_TRUE(world.pool().empty()) << "waiting";
   const auto deadline = world.zone(0).replication->next_deadline();
   ASSERT_TRUE(deadline.has_value());
@@ -817,12 +823,7 @@ TEST(ReplicationPublishDelay, LocalChangesWithinTheDelayBecomeOneOperation) {
 
 // A delete is never held back, and a change still waiting when it comes is dropped with the
 // object: nothing published afterwards brings the object back.
-TEST(ReplicationPublishDelay, ADeleteDuringTheDelayIsPublishedAtOnce) {
-  ZoneWorld world{{any_application}};
-  world.set_publish_delay(Duration::from_ms(20));
-  world.add_zone("zone1");
-  world.add_zone("zone2");
-  world.put(0, app("app1", "zone1", 1, {"zone1", "zone2"}));
+TEST_F(ReplicationPublishDelay, ADeleteDuringTheDelayIsPublishedAtOnce) {
   world.advance(Duration::from_ms(20));
   world.settle(0);
   world.sync_all();
