@@ -218,37 +218,37 @@ TEST(Config, MeshCipherDefaultsToChaChaPolyAndRefusesUnknownNames) {
   EXPECT_EQ(aes.value().config.mesh.cipher, engine::noise::Cipher::aes_gcm);
 }
 
-TEST(Config, PublishDelayDefaultsTo20MsAndIsBounded) {
-  const auto loaded = parse("mesh:\n  zone: zone1\n");
-  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  EXPECT_EQ(loaded.value().config.mesh.publish_delay_ms, 20);
-  EXPECT_EQ(mesh::Duration::from_ms(loaded.value().config.mesh.publish_delay_ms),
-            engine::Config().publish_delay)
-      << "the controller's default is the engine's";
-  const auto zero = parse("mesh:\n  zone: zone1\n  publish_delay_ms: 0\n");
-  ASSERT_TRUE(zero.ok()) << zero.error().message;
-  EXPECT_EQ(zero.value().config.mesh.publish_delay_ms, 0);
-  expect_error("mesh:\n  zone: a\n  publish_delay_ms: 1001\n", ConfigError::bad_value,
-               "test.yaml:3: mesh.publish_delay_ms: must be between 0 and 1000");
-  expect_error("mesh:\n  zone: a\n  publish_delay_ms: x\n", ConfigError::wrong_type,
-               "test.yaml:3: mesh.publish_delay_ms: expected an integer between 0 and 1000, "
-               "found 'x'");
-}
-
-TEST(Config, StatusWriteDelayDefaultsTo20MsAndIsBounded) {
-  const auto loaded = parse("mesh:\n  zone: zone1\n");
-  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  EXPECT_EQ(loaded.value().config.mesh.status_write_delay_ms, 20);
-  EXPECT_EQ(mesh::Duration::from_ms(loaded.value().config.mesh.status_write_delay_ms),
-            engine::Config().status_write_delay)
-      << "the controller's default is the engine's";
-  const auto zero = parse("mesh:\n  zone: zone1\n  status_write_delay_ms: 0\n");
-  ASSERT_TRUE(zero.ok()) << zero.error().message;
-  EXPECT_EQ(zero.value().config.mesh.status_write_delay_ms, 0);
-  expect_error("mesh:\n  zone: a\n  status_write_delay_ms: 1001\n", ConfigError::bad_value,
-               "test.yaml:3: mesh.status_write_delay_ms: must be between 0 and 1000");
-  expect_error("mesh:\n  zone: a\n  status_write_delay_ms: -1\n", ConfigError::bad_value,
-               "test.yaml:3: mesh.status_write_delay_ms: must be between 0 and 1000");
+// mesh.status_write_delay_ms and mesh.publish_delay_ms: the engine's defaults, 0 allowed, a
+// second at most, integers only.
+TEST(Config, DelaysDefaultToTheEnginesAndAreBounded) {
+  struct Delay {
+    std::string key;
+    std::int64_t config::MeshConfig::*field;
+    Duration engine_default;
+  };
+  const Delay delays[] = {{"status_write_delay_ms", &config::MeshConfig::status_write_delay_ms,
+                           engine::Config().status_write_delay},
+                          {"publish_delay_ms", &config::MeshConfig::publish_delay_ms,
+                           engine::Config().publish_delay}};
+  for (const Delay& delay : delays) {
+    SCOPED_TRACE(delay.key);
+    const auto loaded = parse("mesh:\n  zone: zone1\n");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded.value().config.mesh.*delay.field, 20);
+    EXPECT_EQ(mesh::Duration::from_ms(loaded.value().config.mesh.*delay.field),
+              delay.engine_default)
+        << "the controller's default is the engine's";
+    const auto zero = parse("mesh:\n  zone: zone1\n  " + delay.key + ": 0\n");
+    ASSERT_TRUE(zero.ok()) << zero.error().message;
+    EXPECT_EQ(zero.value().config.mesh.*delay.field, 0);
+    const std::string where = "test.yaml:3: mesh." + delay.key + ": ";
+    expect_error("mesh:\n  zone: a\n  " + delay.key + ": 1001\n", ConfigError::bad_value,
+                 where + "must be between 0 and 1000");
+    expect_error("mesh:\n  zone: a\n  " + delay.key + ": -1\n", ConfigError::bad_value,
+                 where + "must be between 0 and 1000");
+    expect_error("mesh:\n  zone: a\n  " + delay.key + ": x\n", ConfigError::wrong_type,
+                 where + "expected an integer between 0 and 1000, found 'x'");
+  }
 }
 
 TEST(Config, RelayDefaultsToTheEnginesAndRefusesUnknownNames) {
