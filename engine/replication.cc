@@ -538,6 +538,9 @@ void Replication::handle_liveness_changes(
 void Replication::consider_takeover(Entry& entry) {
   if (!strategy(entry).has_zone_parts()) return;  // only AnyApplication moves ownership
   if (entry.publications_pending > 0) return;
+  // A local change still waits to be published (an operator's claim, say): the takeover's
+  // status write would overwrite it. Reconcile's checks look again once it is out.
+  if (entry.publish_at) return;
   const OwnerCandidate* best = winner(entry);
   // We are always alive to ourselves: never take over from our own zone.
   const auto alive = [&](const std::string& zone) {
@@ -859,6 +862,8 @@ void Replication::forget_local(Entry& entry, std::uint64_t deleted_rv) {
   }
   entry.local.reset();
   entry.local_deleted_rv = std::max(entry.local_deleted_rv, deleted_rv);
+  // What waited to be published went with the object (deletes are never held back).
+  entry.publish_at.reset();
 }
 
 void Replication::handle_result(Now now, KubeResult result) {
@@ -893,7 +898,10 @@ void Replication::handle_result(Now now, KubeResult result) {
         on_local_object(now, entry, std::move(result.object));
       }
       break;
-    case KubeOutcome::not_found: entry.local.reset(); break;
+    case KubeOutcome::not_found:
+      entry.local.reset();
+      entry.publish_at.reset();
+      break;
     case KubeOutcome::conflict:
       stats_.conflicts++;
       on_failure(now, entry, true);

@@ -62,7 +62,8 @@ struct ReplicationOptions {
   // becomes one operation per part instead of one per write. Measured from the first
   // unpublished change, so a steady stream cannot postpone it longer. The entry is not
   // reconciled meanwhile: the replicated state does not hold the change yet, and reconciling
-  // would undo it. Our own writes' results publish at once. Zero publishes at once.
+  // would undo it, nor taken over. Our own writes' results and relists publish at once; a
+  // delete drops what waited. Zero publishes at once.
   Duration publish_delay = Duration::zero();
   bool test_break_merge_rule = false;  // see Config::test_break_merge_rule
   PublicKey own_key;                   // our identity: which candidates are ours

@@ -6,7 +6,7 @@
 // list, the named write methods, poll_watch, remove, snapshot). The shared answers (write(),
 // poll_watch_shared()) are the kept object itself, without them: the simulator's clients never
 // read managedFields (the engine ignores them as local metadata, as client-go informers that
-// strip them do), and rendering them into every version was an eighth of the simulator's
+// strip them do), and rendering them into every version was 13.6 % of the simulator's
 // instructions and half of each version's JSON nodes (docs/benchmarks.md).
 #pragma once
 

@@ -821,6 +821,32 @@ TEST_F(ReplicationPublishDelay, LocalChangesWithinTheDelayBecomeOneOperation) {
   EXPECT_EQ((*local(world, 0))["spec"]["source"]["helm"]["version"], "3.0");
 }
 
+// A claim an operator wrote that still waits to be published is not taken over when its owner
+// goes: the takeover's status write (epoch + 1 over the replicated ownership) would overwrite
+// it. Found by review.
+TEST_F(ReplicationPublishDelay, AWaitingClaimIsNotTakenOver) {
+  world.advance(Duration::from_ms(20));
+  world.settle(0);
+  world.sync_all();
+  world.advance(Duration::from_ms(20));
+  world.settle(1);
+  ASSERT_NE(local(world, 1), nullptr);
+  ASSERT_EQ(owner_of(*local(world, 1)), "zone1");
+  Json claim = *local(world, 1);
+  claim["status"]["ownership"]["owner"] = "zone2";
+  claim["status"]["ownership"]["epoch"] = 5;
+  world.put(1, claim);
+  const std::uint64_t requests_before = world.zone(1).replication->stats().requests;
+  world.set_liveness(1, {{"zone1", false}, {"zone2", true}});  // a takeover would run now
+  EXPECT_EQ(world.zone(1).replication->stats().requests, requests_before);
+  EXPECT_EQ((*local(world, 1))["status"]["ownership"]["epoch"], 5);
+  world.advance(Duration::from_ms(20));
+  world.settle(1);
+  ASSERT_TRUE(replicated(world, 1).has_value());
+  EXPECT_EQ(replicated(world, 1)->owner_zone, "zone2");
+  EXPECT_EQ(replicated(world, 1)->epoch, 5) << "the claim as written, not a takeover's epoch 2";
+}
+
 // A delete is never held back, and a change still waiting when it comes is dropped with the
 // object: nothing published afterwards brings the object back.
 TEST_F(ReplicationPublishDelay, ADeleteDuringTheDelayIsPublishedAtOnce) {
