@@ -53,6 +53,36 @@ TEST(MergePatch, DeepPatchIsIterative) {
   EXPECT_EQ(target, patch);
 }
 
+// Many members added between, deleted from, merged into and replacing those of a flat object:
+// the merge walks both sorted member lists once (BM_MergePatchFlat measures it).
+TEST(MergePatch, FlatPatchInterleavesAddsDeletesAndMerges) {
+  const auto key = [](int index) {
+    std::string text = std::to_string(index);
+    return "k" + std::string(6 - text.size(), '0') + text;
+  };
+  json target = json::object();
+  json patch = json::object();
+  json expected = json::object();
+  for (int index = 0; index < 3'000; index++) {
+    target[key(2 * index)] = {{"a", index}};
+    patch[key(2 * index + 1)] = -index;  // a new member between two held ones
+    expected[key(2 * index + 1)] = -index;
+    switch (index % 4) {
+      case 0: patch[key(2 * index)] = nullptr; break;  // deleted
+      case 1:
+        patch[key(2 * index)] = {{"b", index}, {"a", nullptr}};  // merged into
+        expected[key(2 * index)] = {{"b", index}};
+        break;
+      case 2:
+        patch[key(2 * index)] = "s";  // replaced
+        expected[key(2 * index)] = "s";
+        break;
+      default: expected[key(2 * index)] = {{"a", index}};  // untouched
+    }
+  }
+  EXPECT_EQ(merge_patched(target, patch), expected);
+}
+
 TEST(ServerMergePatch, MergesMapsReplacesListsAndDeletesOnNull) {
   ApiServer server = make_server();
   json object = make_app("web", 1, {{"a", "1"}, {"b", "2"}});
