@@ -247,7 +247,8 @@ class Node {
   void pump_replication(Now now);
   void on_peer_state(Now now, const PeerStateChange& change);
   void retry_meshpeers(Now now);
-  void update_zone_liveness(Now now);
+  // Hands replication the zones whose liveness changed; true when there were any.
+  bool update_zone_liveness(Now now);
   void trace_message(const char* verb, const char* preposition, const Connection& connection,
                      const Message& message);
 
