@@ -282,20 +282,27 @@ bool ApiServer::paused() const {
 
 std::vector<json> ApiServer::snapshot(const GroupVersionResource& resource) const {
   std::vector<json> objects;
-  const TypeState* state = find_state(resource);
-  if (state == nullptr) return objects;
-  objects.reserve(state->objects.size());
-  for (const auto& [key, stored] : state->objects) objects.push_back(stored.version()->rendered());
+  for (const SharedVersion& version : stored_versions(resource)) {
+    objects.push_back(version->rendered());
+  }
   return objects;
 }
 
 std::vector<SharedObject> ApiServer::snapshot_shared(const GroupVersionResource& resource) const {
   std::vector<SharedObject> objects;
-  const TypeState* state = find_state(resource);
-  if (state == nullptr) return objects;
-  objects.reserve(state->objects.size());
-  for (const auto& [key, stored] : state->objects) objects.push_back(object_of(stored.version()));
+  for (const SharedVersion& version : stored_versions(resource)) {
+    objects.push_back(object_of(version));
+  }
   return objects;
+}
+
+std::vector<SharedVersion> ApiServer::stored_versions(const GroupVersionResource& resource) const {
+  std::vector<SharedVersion> versions;
+  const TypeState* state = find_state(resource);
+  if (state == nullptr) return versions;
+  versions.reserve(state->objects.size());
+  for (const auto& [key, stored] : state->objects) versions.push_back(stored.version());
+  return versions;
 }
 
 std::vector<RequestCount> ApiServer::request_counts() const {

@@ -197,6 +197,8 @@ class ApiServer {
 
   // Verbs.
   ApiResult<SharedVersion> get_object(const ObjectKey& key);
+  // snapshot() and snapshot_shared(): every current version of a type, by namespace and name.
+  std::vector<SharedVersion> stored_versions(const GroupVersionResource& resource) const;
   // get() and get_shared(): get_object, counted.
   ApiResult<SharedVersion> get_shared_version(const ObjectKey& key);
   // write() and the named write methods: write_object, counted.

@@ -6,13 +6,17 @@
 
 namespace mesh::kube_sim {
 
-engine::Json StoredVersion::rendered() const {
-  engine::Json copy = object;
-  if (entries.empty()) return copy;
+engine::Json with_managed_fields(engine::Json object, const ManagedEntries& entries,
+                                 const std::string* api_version) {
+  if (entries.empty()) return object;
   MESH_ASSERT(api_version != nullptr);
-  MESH_ASSERT(copy.contains("metadata"));  // stored objects always have metadata
-  copy["metadata"]["managedFields"] = render_managed_fields(entries, *api_version);
-  return copy;
+  MESH_ASSERT(object.contains("metadata"));  // stored objects always have metadata
+  object["metadata"]["managedFields"] = render_managed_fields(entries, *api_version);
+  return object;
+}
+
+engine::Json StoredVersion::rendered() const {
+  return with_managed_fields(object, entries, api_version.get());
 }
 
 SharedVersion make_version(engine::Json object, ManagedEntries entries,

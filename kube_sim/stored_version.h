@@ -33,6 +33,11 @@ struct StoredVersion {
 };
 using SharedVersion = std::shared_ptr<const StoredVersion>;
 
+// `object` as clients see it when `entries` own it: with metadata.managedFields rendered from
+// them, unless there are none. `api_version` is needed only when there are entries.
+engine::Json with_managed_fields(engine::Json object, const ManagedEntries& entries,
+                                 const std::string* api_version);
+
 // A version of `object` (which must not hold metadata.managedFields) owned by `entries`.
 SharedVersion make_version(engine::Json object, ManagedEntries entries,
                            std::shared_ptr<const std::string> api_version);

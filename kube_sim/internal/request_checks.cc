@@ -4,6 +4,7 @@
 #include "kube_sim/internal/errors.h"
 #include "kube_sim/internal/object_meta.h"
 #include "kube_sim/limits.h"
+#include "kube_sim/stored_version.h"
 #include "kube_sim/validation.h"
 
 namespace mesh::kube_sim::internal {
@@ -230,9 +231,7 @@ ApiResult<void> check_size(const ResourceType& type, const json& object,
   const std::size_t bound =
       serialized_size_bound(object) + managed_fields_size_bound(entries, *api_version);
   if (bound <= object_size_max) return {};
-  json rendered = object;
-  rendered["metadata"]["managedFields"] = render_managed_fields(entries, *api_version);
-  return too_large_unless_fits(type, rendered);
+  return too_large_unless_fits(type, with_managed_fields(object, entries, api_version.get()));
 }
 
 bool spec_changed(const ResourceType& type, const json& before, const json& after) {
