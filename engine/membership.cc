@@ -83,6 +83,10 @@ Membership::Peer* Membership::find_or_add(const PublicKey& key) {
   }
   Peer& peer = peers_[key];
   peer.view.key = key;
+  peer.ref = static_cast<std::uint32_t>(peers_by_ref_.size());
+  MESH_ASSERT(peer.ref != self_ref && peer.ref <= liveness_ref_max);
+  peers_by_ref_.push_back(&peer);
+  MESH_ASSERT(peers_by_ref_.size() == peers_.size() + 1);
   mark_key(dirty_, key);  // evaluate() starts its clock
   count(peer);
   return &peer;
@@ -150,17 +154,44 @@ void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entr
   for (const LivenessEntry& entry : entries) {
     if (entry.peer == self_) continue;
     Peer* peer = find_or_add(entry.peer);
-    if (peer == nullptr) continue;
-    const bool newer_incarnation = entry.incarnation > peer->view.incarnation;
-    const bool newer_beat =
-        entry.incarnation == peer->view.incarnation && entry.heartbeat > peer->view.heartbeat;
-    if (!newer_incarnation && !newer_beat) continue;
-    peer->view.incarnation = entry.incarnation;
-    peer->view.heartbeat = entry.heartbeat;
-    peer->last_advance = now.monotonic;
-    mark_key(changed_, entry.peer);
-    mark_key(dirty_, entry.peer);
+    if (peer != nullptr) advance(now, *peer, entry.incarnation, entry.heartbeat);
   }
+}
+
+void Membership::handle_liveness_ref(Now now, std::uint32_t ref, std::uint64_t incarnation,
+                                     std::uint64_t heartbeat) {
+  MESH_ASSERT(ref < peers_by_ref_.size());
+  if (ref == self_ref) return;
+  Peer* const peer = peers_by_ref_[ref];
+  MESH_ASSERT(peer != nullptr && peer->ref == ref);
+  advance(now, *peer, incarnation, heartbeat);
+}
+
+void Membership::advance(Now now, Peer& peer, std::uint64_t incarnation,
+                         std::uint64_t heartbeat) {
+  const bool newer_incarnation = incarnation > peer.view.incarnation;
+  const bool newer_beat = incarnation == peer.view.incarnation && heartbeat > peer.view.heartbeat;
+  if (!newer_incarnation && !newer_beat) return;
+  peer.view.incarnation = incarnation;
+  peer.view.heartbeat = heartbeat;
+  peer.last_advance = now.monotonic;
+  mark_key(changed_, peer.view.key);
+  mark_key(dirty_, peer.view.key);
+}
+
+std::uint32_t Membership::ref_of(const PublicKey& key) const {
+  if (key == self_) return self_ref;
+  const auto found = peers_.find(key);
+  MESH_ASSERT(found != peers_.end());
+  MESH_ASSERT(peers_by_ref_[found->second.ref] == &found->second);
+  return found->second.ref;
+}
+
+std::optional<std::uint32_t> Membership::track(const PublicKey& key) {
+  if (key == self_) return self_ref;
+  const Peer* const peer = find_or_add(key);
+  if (peer == nullptr) return std::nullopt;
+  return peer->ref;
 }
 
 void Membership::observe(Now now) {

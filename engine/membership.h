@@ -73,12 +73,33 @@ struct PeerStateChange {
 class Membership {
  public:
   Membership(const Config& config, const PublicKey& self);
+  // Not copyable: peers_by_ref_ points into peers_. A move keeps std::map's nodes, and so the
+  // pointers.
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+  Membership(Membership&&) = default;
+  Membership& operator=(Membership&&) = default;
 
   // A record from a verified operation in the author's own log.
   void handle_record(const PeerRecord& record);
   // A completed handshake: the peer proved its key and claims zone, endpoints, incarnation.
   void handle_hello(Now now, const Hello& hello);
   void handle_liveness(Now now, const std::vector<LivenessEntry>& entries);
+  // One liveness entry for the peer numbered `ref` (ref_of), as handle_liveness does it:
+  // the compact form's entries, once the node has resolved the sender's number to ours.
+  void handle_liveness_ref(Now now, std::uint32_t ref, std::uint64_t incarnation,
+                           std::uint64_t heartbeat);
+
+  // Peer numbers ("refs") for the compact liveness form (docs/protocol.md §5): ourselves
+  // self_ref, each peer the next number when first tracked. Peers are never forgotten, so a
+  // ref names one key for the life of this Membership, and refs stay at most
+  // liveness_ref_max (peers_max peers).
+  static constexpr std::uint32_t self_ref = 0;
+  // The ref of ourselves or of a tracked peer.
+  std::uint32_t ref_of(const PublicKey& key) const;
+  // The ref of `key`, tracking it first if new (as a liveness entry naming it would); nullopt
+  // when membership is full and `key` is not tracked.
+  std::optional<std::uint32_t> track(const PublicKey& key);
   // Our node moved to a newer incarnation: our heartbeat starts over under it.
   void set_incarnation(std::uint64_t incarnation);
   // Advances our own heartbeat counter; call once per heartbeat interval. A tick that comes
@@ -116,6 +137,7 @@ class Membership {
  private:
   struct Peer {
     PeerView view;
+    std::uint32_t ref = 0;  // its index in peers_by_ref_, never self_ref
     std::optional<Instant> last_advance;  // when the heartbeat last grew, on our clock
     // When evaluate() first saw the peer: a peer never heard from becomes Unavailable this
     // long after, so ownership of a zone that died before we started can still move.
@@ -135,6 +157,8 @@ class Membership {
   // the vector holds twice as many keys as there are peers, so it stays within 2 * (peers + 1)
   // however many liveness messages arrive between two readers.
   void mark_key(std::vector<PublicKey>& keys, const PublicKey& key);
+  // A heartbeat counter heard for `peer`: kept if newer than what we hold.
+  void advance(Now now, Peer& peer, std::uint64_t incarnation, std::uint64_t heartbeat);
   // Sorts and deduplicates such a vector, and returns it: the set, in key order.
   static const std::vector<PublicKey>& sorted_keys(std::vector<PublicKey>& keys);
   // Around every change of a peer's zone or state: keeps zone_counts_ and zones_alive_.
@@ -151,6 +175,8 @@ class Membership {
   Admission admission_;
   std::map<PublicKey, std::optional<std::string>> trusted_;
   std::map<PublicKey, Peer> peers_;
+  // peers_ by ref; [self_ref] is null. std::map nodes do not move, so the pointers stay valid.
+  std::vector<Peer*> peers_by_ref_{nullptr};
   // Heartbeats advanced since take_liveness_changes. NB: changed_ and dirty_ are sets kept as
   // vectors (mark_key appends; readers sort and deduplicate first, see sorted_keys): a peer is
   // marked for every liveness entry received, and a std::set allocated a node for each mark.

@@ -404,7 +404,13 @@ void Node::on_established(Now now, Connection& connection) {
   emit(EventLevel::info, std::string(connection.outbound ? "connected to " : "accepted ") +
                              hello.identity.short_hex() + " (zone " + hello.zone + ", " +
                              connection.address + ")");
+  if (config_.liveness_refs) {
+    message_buffer_.clear();
+    encode_features(wire_feature::liveness_refs, message_buffer_);
+    send_message(connection, message_buffer_);
+  }
   send_heights(connection);
+  // In the full-key form: the peer's Features, if it sends any, have not arrived yet.
   message_buffer_.clear();
   encode_liveness(membership_.liveness_all(), message_buffer_);
   send_message(connection, message_buffer_);
@@ -468,6 +474,10 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
     membership_.handle_liveness(now, liveness->entries);
   } else if (auto* links = std::get_if<LinksMessage>(&message)) {
     on_links(connection, std::move(*links));
+  } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
+    connection.peer_features = features->features;
+  } else if (const auto* refs = std::get_if<LivenessRefsMessage>(&message)) {
+    on_liveness_refs(now, connection, *refs);
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
     close_connection(now, connection.id,
@@ -475,6 +485,43 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
                          (goodbye.detail.empty() ? "" : " (" + goodbye.detail + ")"),
                      std::nullopt);
   }
+}
+
+// Resolves the sender's refs to ours through the connection's table, then handles each entry
+// as handle_liveness would. A ref used before its key, or announced twice, cannot come from a
+// correct sender over an ordered stream: the connection closes. Entries naming us only move
+// our incarnation; membership skips them (so the order of the two does not matter).
+void Node::on_liveness_refs(Now now, Connection& connection, const LivenessRefsMessage& message) {
+  std::vector<std::uint32_t>& ours = connection.liveness_refs_received;
+  std::uint64_t own_incarnation_max = 0;
+  for (const LivenessRefEntry& entry : message.entries) {
+    MESH_ASSERT(entry.ref <= liveness_ref_max);  // the decoder's bound
+    if (entry.ref >= ours.size()) ours.resize(entry.ref + 1, ref_unannounced);
+    std::uint32_t& local = ours[entry.ref];
+    if (entry.key && local != ref_unannounced) {
+      close_connection(now, connection.id,
+                       "protocol error: liveness ref " + std::to_string(entry.ref) +
+                           " announced twice",
+                       GoodbyeReason::protocol_error);
+      return;
+    }
+    if (!entry.key && local == ref_unannounced) {
+      close_connection(now, connection.id,
+                       "protocol error: liveness ref " + std::to_string(entry.ref) +
+                           " used before its key",
+                       GoodbyeReason::protocol_error);
+      return;
+    }
+    if (entry.key) local = membership_.track(*entry.key).value_or(ref_ignored);
+    MESH_ASSERT(local != ref_unannounced);
+    if (local == ref_ignored) continue;
+    if (local == Membership::self_ref) {
+      own_incarnation_max = std::max(own_incarnation_max, entry.incarnation);
+    } else {
+      membership_.handle_liveness_ref(now, local, entry.incarnation, entry.heartbeat);
+    }
+  }
+  on_own_incarnation(now, own_incarnation_max);
 }
 
 // Both sides send their heights when a connection opens and every resync interval, so each
@@ -701,15 +748,38 @@ void Node::on_heartbeat(Now now) {
   const bool linked_to_all = links.size() >= membership_.peer_count();
   const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0 || !linked_to_all;
   const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
-  message_buffer_.clear();
-  encode_liveness(changes, message_buffer_);
+  std::vector<std::uint32_t> refs;
+  refs.reserve(changes.size());
+  for (const LivenessEntry& entry : changes) refs.push_back(membership_.ref_of(entry.peer));
+  bool full_encoded = false;
   for (auto& [id, connection] : connections_) {
-    if (connection.phase == LinkPhase::established) send_message(connection, message_buffer_);
+    if (connection.phase == LinkPhase::established) {
+      send_liveness(connection, changes, refs, full_encoded);
+    }
   }
   if (config_.relay == RelayMode::sparse) announce_links(std::move(links));
   // Catch up without a burst if the driver fell behind by several intervals.
   while (heartbeat_next_ <= now.monotonic)
     heartbeat_next_ = heartbeat_next_ + config_.heartbeat_interval;
+}
+
+// The compact form to a neighbour that announced it, each key once per connection; else the
+// full-key form, encoded once for all such neighbours.
+void Node::send_liveness(Connection& connection, const std::vector<LivenessEntry>& entries,
+                         const std::vector<std::uint32_t>& refs, bool& full_encoded) {
+  MESH_ASSERT(refs.size() == entries.size());
+  if (!config_.liveness_refs || (connection.peer_features & wire_feature::liveness_refs) == 0) {
+    if (!full_encoded) {
+      liveness_buffer_.clear();
+      encode_liveness(entries, liveness_buffer_);
+      full_encoded = true;
+    }
+    send_message(connection, liveness_buffer_);
+    return;
+  }
+  message_buffer_.clear();
+  encode_liveness_refs(entries, refs, connection.liveness_refs_sent, message_buffer_);
+  send_message(connection, message_buffer_);
 }
 
 void Node::on_resync(Now now) {
@@ -1152,6 +1222,15 @@ void Node::trace_message(const char* verb, const char* preposition, const Connec
   } else if (const auto* links = std::get_if<LinksMessage>(&message)) {
     summary = "links";
     for (const PublicKey& peer : links->peers) summary += " " + peer.short_hex();
+  } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
+    summary = "features " + std::to_string(features->features);
+  } else if (const auto* refs = std::get_if<LivenessRefsMessage>(&message)) {
+    // The sender's refs; "ref:key" where the entry carries the key.
+    summary = "liveness refs";
+    for (const LivenessRefEntry& entry : refs->entries) {
+      summary += " " + std::to_string(entry.ref) + (entry.key ? ":" + entry.key->short_hex() : "") +
+                 "=" + std::to_string(entry.heartbeat);
+    }
   } else {
     summary = std::string("goodbye ") + to_string(std::get<GoodbyeMessage>(message).reason);
   }

@@ -181,7 +181,17 @@ class Node {
     // The peers this peer last reported (Links) a connection with, sorted: with
     // RelayMode::sparse, their operations are not relayed to it. Empty until it reports.
     std::vector<PublicKey> remote_links;
+    std::uint64_t peer_features = 0;  // wire_feature bits its Features message announced
+    // The compact liveness form (LivenessRefs) on this connection. Sending: which of our
+    // refs this peer has had the key of, indexed by our ref. Receiving: our ref for each of
+    // the peer's refs announced so far, indexed by its ref (ref_unannounced for a gap,
+    // ref_ignored for a key our full membership could not track). Both grow with the refs
+    // in use, at most liveness_ref_max + 1 entries.
+    std::vector<bool> liveness_refs_sent;
+    std::vector<std::uint32_t> liveness_refs_received;
   };
+  static constexpr std::uint32_t ref_unannounced = UINT32_MAX;
+  static constexpr std::uint32_t ref_ignored = UINT32_MAX - 1;
 
   struct DialTarget {
     std::optional<PublicKey> key;  // unknown for a bare bootstrap address
@@ -202,6 +212,10 @@ class Node {
   void on_message(Now now, Connection& connection, ByteView bytes);
   void on_heights(Now now, Connection& connection, const HeightsMessage& message);
   void on_links(Connection& connection, LinksMessage message);
+  void on_liveness_refs(Now now, Connection& connection, const LivenessRefsMessage& message);
+  // Our heartbeat entries for one neighbour, in the form it understands.
+  void send_liveness(Connection& connection, const std::vector<LivenessEntry>& entries,
+                     const std::vector<std::uint32_t>& refs, bool& full_encoded);
   bool may_lack(const Connection& connection, const LogHeight& ours) const;
   // Whether the eager push of an operation by `author` skips `connection` (RelayMode).
   bool relay_skips(const Connection& connection, const PublicKey& author,
@@ -304,6 +318,7 @@ class Node {
   std::map<PublicKey, std::size_t> target_index_;            // dial targets by key
   Instant started_at_;
   Bytes message_buffer_;  // reused encoding buffer
+  Bytes liveness_buffer_;  // the full-key liveness form, encoded once per heartbeat
   // RelayMode::sparse: our established peers as last announced to all neighbours (sorted);
   // nullopt when a neighbour may hold another set, so the next heartbeat announces again.
   std::optional<std::vector<PublicKey>> links_advertised_ = std::vector<PublicKey>{};

@@ -148,6 +148,57 @@ Result<Message, WireFailure> decode_operations(Reader& reader) {
 
 }  // namespace
 
+// Features: one varint of wire_feature bits. Bits this node does not know are kept (ignored
+// by the node): a newer peer may announce more.
+Result<FeaturesMessage, CodecFailure> decode_features(Reader& reader) {
+  MESH_TRY(const std::uint64_t features, reader.varint("features"));
+  return FeaturesMessage{features};
+}
+
+// LivenessRefs: a varint count, then per entry a varint of (ref << 1 | key follows), the key
+// if it follows, the incarnation as a u64 (a wall-clock millisecond count: six bytes as a
+// varint, and a fixed field decodes in one load) and the heartbeat as a varint. Canonical like
+// the rest: the reader refuses padded varints. An entry takes at least ten bytes, so a count
+// is checked against the bytes left before anything is reserved.
+Result<LivenessRefsMessage, CodecFailure> decode_liveness_refs(Reader& reader) {
+  constexpr std::size_t entry_size_min = 1 + 8 + 1;
+  MESH_TRY(const std::uint64_t count, reader.varint("liveness refs count"));
+  if (count > liveness_refs_entries_max) {
+    return fail(CodecError::too_large, "liveness refs: count " + std::to_string(count) +
+                                           " exceeds " +
+                                           std::to_string(liveness_refs_entries_max));
+  }
+  if (count > reader.remaining() / entry_size_min) {
+    return fail(CodecError::truncated, "liveness refs: count " + std::to_string(count) +
+                                           " needs more than the " +
+                                           std::to_string(reader.remaining()) + " bytes left");
+  }
+  LivenessRefsMessage message;
+  message.entries.resize(static_cast<std::size_t>(count));
+  for (LivenessRefEntry& entry : message.entries) {
+    std::uint64_t tagged = 0;
+    if (!reader.try_varint(tagged)) {
+      MESH_TRY(tagged, reader.varint("liveness refs ref"));  // returns the error
+    }
+    const std::uint64_t ref = tagged >> 1;
+    if (ref > liveness_ref_max) {
+      return fail(CodecError::too_large, "liveness refs: ref " + std::to_string(ref) +
+                                             " exceeds " + std::to_string(liveness_ref_max));
+    }
+    entry.ref = static_cast<std::uint32_t>(ref);
+    if ((tagged & 1) != 0) {
+      MESH_TRY(const auto key, reader.fixed<public_key_size>("liveness refs key"));
+      entry.key = PublicKey{key};
+    }
+    MESH_TRY(entry.incarnation, reader.u64("liveness refs incarnation"));
+    if (!reader.try_varint(entry.heartbeat)) {
+      MESH_TRY(entry.heartbeat, reader.varint("liveness refs heartbeat"));
+    }
+  }
+  MESH_ASSERT(message.entries.size() <= liveness_refs_entries_max);
+  return message;
+}
+
 void encode_heights(const std::vector<LogHeight>& entries, Bytes& out) {
   MESH_ASSERT(entries.size() <= heights_entries_max);
   Writer writer(out);
@@ -205,6 +256,62 @@ void encode_links(const std::vector<PublicKey>& peers, Bytes& out) {
   }
 }
 
+void encode_features(std::uint64_t features, Bytes& out) {
+  Writer writer(out);
+  header(writer, MessageType::features);
+  writer.varint(features);
+}
+
+void encode_liveness_refs(const std::vector<LivenessRefEntry>& entries, Bytes& out) {
+  MESH_ASSERT(entries.size() <= liveness_refs_entries_max);
+  Writer writer(out);
+  header(writer, MessageType::liveness_refs);
+  writer.varint(entries.size());
+  for (const LivenessRefEntry& entry : entries) {
+    MESH_ASSERT(entry.ref <= liveness_ref_max);
+    writer.varint(std::uint64_t{entry.ref} << 1 | (entry.key ? 1 : 0));
+    if (entry.key) writer.fixed(entry.key->bytes);
+    writer.u64(entry.incarnation);
+    writer.varint(entry.heartbeat);
+  }
+}
+
+// Written in place into room for the longest encoding, cut to size at the end: this runs for
+// every neighbour at every heartbeat, and a growth check per field was most of its cost.
+void encode_liveness_refs(const std::vector<LivenessEntry>& entries,
+                          const std::vector<std::uint32_t>& refs, std::vector<bool>& key_sent,
+                          Bytes& out) {
+  using internal::store_little_endian;
+  using internal::store_varint;
+  using internal::varint_size_max;
+  MESH_ASSERT(entries.size() == refs.size());
+  MESH_ASSERT(entries.size() <= liveness_refs_entries_max);
+  constexpr std::size_t entry_size_max = varint_size_max + public_key_size + 8 + varint_size_max;
+  const std::size_t start = out.size();
+  out.resize(start + 2 + varint_size_max + entries.size() * entry_size_max);
+  std::uint8_t* at = out.data() + start;
+  *at++ = wire_version;
+  *at++ = static_cast<std::uint8_t>(MessageType::liveness_refs);
+  at += store_varint(entries.size(), at);
+  for (std::size_t index = 0; index < entries.size(); index++) {
+    const std::uint32_t ref = refs[index];
+    MESH_ASSERT(ref <= liveness_ref_max);
+    if (ref >= key_sent.size()) key_sent.resize(ref + 1, false);
+    const bool with_key = !key_sent[ref];
+    at += store_varint(std::uint64_t{ref} << 1 | (with_key ? 1 : 0), at);
+    if (with_key) {
+      std::memcpy(at, entries[index].peer.bytes.data(), public_key_size);
+      at += public_key_size;
+    }
+    store_little_endian(entries[index].incarnation, at, 8);
+    at += 8;
+    at += store_varint(entries[index].heartbeat, at);
+    key_sent[ref] = true;
+  }
+  MESH_ASSERT(at <= out.data() + out.size());
+  out.resize(static_cast<std::size_t>(at - out.data()));
+}
+
 void encode_message(const Message& message, Bytes& out) {
   if (const auto* heights = std::get_if<HeightsMessage>(&message)) {
     encode_heights(heights->entries, out);
@@ -216,6 +323,10 @@ void encode_message(const Message& message, Bytes& out) {
     encode_liveness(liveness->entries, out);
   } else if (const auto* links = std::get_if<LinksMessage>(&message)) {
     encode_links(links->peers, out);
+  } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
+    encode_features(features->features, out);
+  } else if (const auto* refs = std::get_if<LivenessRefsMessage>(&message)) {
+    encode_liveness_refs(refs->entries, out);
   } else {
     encode_goodbye(std::get<GoodbyeMessage>(message), out);
   }
@@ -260,6 +371,18 @@ Result<Message, WireFailure> decode_message(ByteView bytes) {
                              : fail(from_codec(decoded.error()));
       break;
     }
+    case MessageType::features: {
+      auto decoded = decode_features(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(decoded.value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
+    case MessageType::liveness_refs: {
+      auto decoded = decode_liveness_refs(reader);
+      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
+                             : fail(from_codec(decoded.error()));
+      break;
+    }
     default: return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
   }
   if (message.ok() && reader.remaining() != 0) {
@@ -288,6 +411,8 @@ const char* to_string(MessageType type) {
     case MessageType::liveness: return "liveness";
     case MessageType::goodbye: return "goodbye";
     case MessageType::links: return "links";
+    case MessageType::features: return "features";
+    case MessageType::liveness_refs: return "liveness refs";
   }
   return "unknown";
 }

@@ -2,10 +2,14 @@
 //
 // Fixed-width little-endian integers, 32-byte digests and keys, and u32-length-prefixed byte
 // strings. Fixed widths keep every encoding canonical (one byte string per value), which
-// signatures and operation hashes rely on. The Reader never reads past its input: every read
-// checks the remaining length and reports the field it was reading.
+// signatures and operation hashes rely on. Unsigned LEB128 varints, for messages that are
+// neither signed nor hashed and are sent often enough that their size matters (the compact
+// liveness form), are canonical too: the reader refuses a padded or overflowing encoding. The
+// Reader never reads past its input: every read checks the remaining length and reports the
+// field it was reading.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -36,6 +40,29 @@ inline std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t s
   return value;
 }
 
+inline constexpr std::size_t varint_size_max = 10;  // ceil(64 / 7)
+
+// Writes `value` as an unsigned LEB128 varint at `out` (room for varint_size_max bytes): seven
+// bits per byte, low bits first, the high bit set on all but the last. Returns its size.
+inline std::size_t store_varint(std::uint64_t value, std::uint8_t* out) {
+  std::size_t size = 0;
+  while (value >= 0x80) {
+    out[size++] = static_cast<std::uint8_t>(value | 0x80);
+    value >>= 7;
+  }
+  out[size++] = static_cast<std::uint8_t>(value);
+  MESH_ASSERT(size <= varint_size_max);
+  return size;
+}
+
+// Writes `value` as `size` little-endian bytes at `out`.
+inline void store_little_endian(std::uint64_t value, std::uint8_t* out, std::size_t size) {
+  MESH_ASSERT(size <= sizeof(std::uint64_t));
+  for (std::size_t index = 0; index < size; index++) {
+    out[index] = static_cast<std::uint8_t>(value >> (8 * index));
+  }
+}
+
 class Writer {
  public:
   explicit Writer(Bytes& out) : out_(out) {}
@@ -50,6 +77,12 @@ class Writer {
     out_.insert(out_.end(), bytes.begin(), bytes.end());
   }
   void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  // store_varint's encoding, assembled on the stack and appended at once.
+  void varint(std::uint64_t value) {
+    std::array<std::uint8_t, varint_size_max> encoded;
+    const std::size_t size = store_varint(value, encoded.data());
+    out_.insert(out_.end(), encoded.begin(), encoded.begin() + static_cast<std::ptrdiff_t>(size));
+  }
   void bytes(ByteView bytes) {
     MESH_ASSERT(bytes.size() <= UINT32_MAX);
     u32(static_cast<std::uint32_t>(bytes.size()));
@@ -65,9 +98,7 @@ class Writer {
     MESH_ASSERT(size > 0 && size <= 8);
     const std::size_t at = out_.size();
     out_.resize(at + static_cast<std::size_t>(size));
-    for (int index = 0; index < size; index++) {
-      out_[at + static_cast<std::size_t>(index)] = static_cast<std::uint8_t>(value >> (8 * index));
-    }
+    store_little_endian(value, out_.data() + at, static_cast<std::size_t>(size));
   }
   Bytes& out_;
 };
@@ -95,6 +126,32 @@ class Reader {
   Result<std::int64_t, CodecFailure> i64(const char* field) {
     MESH_TRY(const std::uint64_t value, little_endian(8, field));
     return static_cast<std::int64_t>(value);
+  }
+  // An unsigned LEB128 varint (Writer::varint) in its shortest form: at most 10 bytes, no
+  // value above 2^64 - 1, and no final zero byte after the first (a padded encoding).
+  Result<std::uint64_t, CodecFailure> varint(const char* field) {
+    std::uint64_t value = 0;
+    if (try_varint(value)) [[likely]] return value;
+    return bad_varint(field);
+  }
+  // varint() without an error value, for hot loops: false, with nothing read, where varint()
+  // fails (call it then for the error). A liveness entry is three varints.
+  bool try_varint(std::uint64_t& value) {
+    const std::uint8_t* const bytes = input_.data() + offset_;
+    const std::size_t size_max = std::min<std::size_t>(remaining(), varint_size_max);
+    value = 0;
+    for (std::size_t index = 0; index < size_max; index++) {
+      const std::uint8_t byte = bytes[index];
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * index);
+      if (byte < 0x80) {
+        const bool padded = byte == 0 && index > 0;
+        const bool overflows = index == varint_size_max - 1 && byte > 1;
+        if (padded || overflows) [[unlikely]] return false;
+        offset_ += index + 1;
+        return true;
+      }
+    }
+    return false;
   }
   template <std::size_t N>
   Result<std::array<std::uint8_t, N>, CodecFailure> fixed(const char* field) {
@@ -158,6 +215,22 @@ class Reader {
     return fail(CodecError::truncated, std::string(field) + ": needs " + std::to_string(size) +
                                            " bytes at offset " + std::to_string(offset_) + ", " +
                                            std::to_string(remaining()) + " left");
+  }
+  // Why the varint at the offset does not decode (try_varint returned false there).
+  [[gnu::cold, gnu::noinline]] Unexpected<CodecFailure> bad_varint(const char* field) const {
+    const std::uint8_t* const bytes = input_.data() + offset_;
+    const std::size_t size_max = std::min<std::size_t>(remaining(), varint_size_max);
+    for (std::size_t index = 0; index < size_max; index++) {
+      if (bytes[index] >= 0x80) continue;
+      const char* const why = bytes[index] == 0 ? ": varint not in its shortest form"
+                                                : ": varint above 2^64 - 1";
+      return fail(CodecError::invalid, std::string(field) + why + " at offset " +
+                                           std::to_string(offset_));
+    }
+    if (size_max < varint_size_max) return truncated(size_max + 1, field);
+    return fail(CodecError::invalid, std::string(field) + ": varint longer than " +
+                                         std::to_string(varint_size_max) + " bytes at offset " +
+                                         std::to_string(offset_));
   }
   Result<std::uint64_t, CodecFailure> little_endian(std::size_t size, const char* field) {
     MESH_TRY(const ByteView view, take(size, field));

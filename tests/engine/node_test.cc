@@ -219,6 +219,84 @@ TEST(Node, IndirectEvidenceKeepsAPeerReadyWhenOnlyTheDirectLinkIsCut) {
   EXPECT_EQ(state_events(net.events(0), c_key).size(), events_before);
 }
 
+// Nodes that announce the compact liveness form and nodes that do not (as a node that
+// predates it) relay each other's evidence, each receiving only the form it understands: the
+// chain n0 - n1 - n2 - n3 with n2 off, n3 hearing n0 only over two relays, one in each form.
+TEST(Node, LivenessEvidenceCrossesNodesOfBothForms) {
+  constexpr std::size_t chain_size = 4;
+  TestNet net;
+  for (std::size_t i = 0; i < chain_size; i++) {
+    Config config = TestNet::default_config(i);
+    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(i - 1)};
+    config.liveness_refs = i != 2;
+    config.trace_messages = true;
+    net.add_node(config);
+  }
+  for (std::size_t a = 0; a < chain_size; a++) {
+    for (std::size_t b = a + 2; b < chain_size; b++) net.block(a, b);
+  }
+  net.start_all();
+  const PublicKey first = net.identity(0).public_key();
+  const std::size_t last = chain_size - 1;
+  ASSERT_TRUE(net.drive_until(
+      [&] { return net.node(last).membership().state(first) == PeerState::ready; }, budget));
+  const std::size_t events_before = state_events(net.events(last), first).size();
+  net.drive_for(Duration::from_seconds(20));
+  EXPECT_EQ(net.node(last).membership().state(first), PeerState::ready);
+  EXPECT_EQ(state_events(net.events(last), first).size(), events_before);
+  // Received liveness messages of node `index` in the compact form, and in the full one.
+  const auto received = [&](std::size_t index) {
+    std::pair<std::size_t, std::size_t> counts{0, 0};
+    for (const Event& event : net.events(index)) {
+      const auto* log = std::get_if<LogEvent>(&event);
+      if (log == nullptr) continue;
+      if (log->message.starts_with("recv liveness refs ")) {
+        counts.first++;
+      } else if (log->message.starts_with("recv liveness ")) {
+        counts.second++;
+      }
+    }
+    return counts;
+  };
+  // n0 and n1 talk in the compact form (each has one full message, sent before the other's
+  // Features arrived); n2 hears only the full form, and so does n3, whose only neighbour is n2.
+  EXPECT_GT(received(0).first, 20u);
+  EXPECT_EQ(received(0).second, 1u);
+  EXPECT_GT(received(1).first, 20u);
+  EXPECT_GT(received(1).second, 20u) << "from n2";
+  EXPECT_EQ(received(2).first, 0u);
+  EXPECT_GT(received(2).second, 20u);
+  EXPECT_EQ(received(3).first, 0u);
+  EXPECT_GT(received(3).second, 20u);
+}
+
+// The same between two nodes that both announce it: after the handshake, every heartbeat.
+TEST(Node, NodesThatBothAnnounceTheFormSendOnlyIt) {
+  TestNet net;
+  for (std::size_t i = 0; i < 2; i++) {
+    Config config = TestNet::default_config(i);
+    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(0)};
+    config.trace_messages = true;
+    net.add_node(config);
+  }
+  net.start_all();
+  net.drive_for(Duration::from_seconds(10));
+  EXPECT_EQ(net.node(1).membership().state(net.identity(0).public_key()), PeerState::ready);
+  std::size_t full = 0;
+  std::size_t compact = 0;
+  for (const Event& event : net.events(1)) {
+    const auto* log = std::get_if<LogEvent>(&event);
+    if (log == nullptr) continue;
+    if (log->message.starts_with("recv liveness refs")) {
+      compact++;
+    } else if (log->message.starts_with("recv liveness")) {
+      full++;
+    }
+  }
+  EXPECT_EQ(full, 1u) << "only the first, sent before the peer's Features arrived";
+  EXPECT_GE(compact, 9u);
+}
+
 // A ring of five, n0 - n1 - n2 - n3 - n4 - n0, whose link n0 - n4 then fails: n4 hears n0 only
 // over three relays. Evidence ages by up to a relay interval per hop, so relays that skipped
 // every other heartbeat (relay=sparse, but no node here is linked to every peer) could leave
@@ -585,6 +663,84 @@ TEST(NodeRawPeer, UnknownMessageTypesAreSkipped) {
   peer.send(Bytes{1, 77, 1, 2, 3});
   EXPECT_FALSE(peer.closed_reason().has_value());
   EXPECT_EQ(node.metrics().unknown_messages, 1u);
+}
+
+// The raw peer's LivenessRefs message of `entries`.
+Bytes liveness_refs_bytes(std::vector<LivenessRefEntry> entries) {
+  Bytes bytes;
+  encode_liveness_refs(entries, bytes);
+  return bytes;
+}
+
+TEST(NodeRawPeer, HeartbeatsTakeTheCompactFormOnceThePeerAnnouncedIt) {
+  Node node = started_node();
+  Now now{Instant::from_ns(2), WallTime::from_unix_ms(1)};
+  RawPeer peer(node, 3, now.monotonic);
+  pump_all(node, now, {&peer});
+  ASSERT_EQ(peer.received_of<FeaturesMessage>().size(), 1u);
+  EXPECT_EQ(peer.received_of<FeaturesMessage>()[0].features, wire_feature::liveness_refs);
+  now = run_next_deadline(node);
+  pump_all(node, now, {&peer});
+  EXPECT_TRUE(peer.received_of<LivenessRefsMessage>().empty()) << "not announced yet";
+  const std::size_t full_before = peer.received_of<LivenessMessage>().size();
+  Bytes features;
+  encode_features(wire_feature::liveness_refs, features);
+  peer.send(features);
+  for (int beat = 0; beat < 2; beat++) {
+    now = run_next_deadline(node);
+    pump_all(node, now, {&peer});
+  }
+  EXPECT_EQ(peer.received_of<LivenessMessage>().size(), full_before);
+  const auto compact = peer.received_of<LivenessRefsMessage>();
+  ASSERT_EQ(compact.size(), 2u);
+  const PublicKey& self = node.membership().self();
+  EXPECT_EQ(compact[0].entries.at(0).ref, Membership::self_ref);
+  EXPECT_EQ(compact[0].entries.at(0).key, std::optional<PublicKey>(self)) << "first: with key";
+  EXPECT_EQ(compact[1].entries.at(0).key, std::nullopt) << "then the ref alone";
+  EXPECT_GT(compact[1].entries.at(0).heartbeat, compact[0].entries.at(0).heartbeat);
+}
+
+TEST(NodeRawPeer, LivenessRefsAdvancePeersAsTheFullFormDoes) {
+  Node node = started_node();
+  const Now now{Instant::from_ns(2), WallTime::from_unix_ms(1)};
+  RawPeer peer(node, 3, now.monotonic);
+  const PublicKey other = test::test_identity(7).public_key();
+  peer.send(liveness_refs_bytes({{.ref = 0, .key = peer.key(), .incarnation = 0, .heartbeat = 5},
+                                 {.ref = 4, .key = other, .incarnation = 9, .heartbeat = 2}}));
+  peer.send(liveness_refs_bytes({{.ref = 4, .incarnation = 9, .heartbeat = 3},
+                                 {.ref = 0, .incarnation = 0, .heartbeat = 6}}));
+  EXPECT_FALSE(peer.closed_reason().has_value());
+  ASSERT_TRUE(node.membership().peer(other).has_value()) << "a key first heard this way is tracked";
+  EXPECT_EQ(node.membership().peer(other)->heartbeat, 3u);
+  EXPECT_EQ(node.membership().peer(other)->incarnation, 9u);
+  EXPECT_EQ(node.membership().peer(peer.key())->heartbeat, 6u);
+  // Our own key under a newer incarnation than ours moves us past it, as in the full form.
+  const std::uint64_t ours = node.incarnation();
+  peer.send(liveness_refs_bytes(
+      {{.ref = 1, .key = node.membership().self(), .incarnation = ours + 100, .heartbeat = 1}}));
+  EXPECT_GT(node.incarnation(), ours + 100);
+}
+
+TEST(NodeRawPeer, ALivenessRefUsedBeforeItsKeyOrAnnouncedTwiceIsAProtocolError) {
+  {
+    Node node = started_node();
+    RawPeer peer(node, 3, Instant::from_ns(2));
+    peer.send(liveness_refs_bytes({{.ref = 2, .incarnation = 1, .heartbeat = 1}}));
+    ASSERT_TRUE(peer.closed_reason().has_value());
+    EXPECT_NE(peer.closed_reason()->find("liveness ref 2 used before its key"), std::string::npos)
+        << *peer.closed_reason();
+  }
+  {
+    Node node = started_node();
+    RawPeer peer(node, 3, Instant::from_ns(2));
+    peer.send(liveness_refs_bytes({{.ref = 0, .key = peer.key(), .incarnation = 1}}));
+    EXPECT_FALSE(peer.closed_reason().has_value());
+    peer.send(liveness_refs_bytes(
+        {{.ref = 0, .key = test::test_identity(8).public_key(), .incarnation = 1}}));
+    ASSERT_TRUE(peer.closed_reason().has_value());
+    EXPECT_NE(peer.closed_reason()->find("liveness ref 0 announced twice"), std::string::npos)
+        << *peer.closed_reason();
+  }
 }
 
 TEST(NodeRawPeer, RestrictedAdmissionRefusesUnknownKeys) {

@@ -141,6 +141,123 @@ TEST(Wire, HeightsCarryTheHeadHash) {
   EXPECT_EQ(std::get<HeightsMessage>(decoded.value()).entries, std::vector<LogHeight>{entry});
 }
 
+TEST(Wire, FeaturesRoundTripAndKeepUnknownBits) {
+  const FeaturesMessage features{wire_feature::liveness_refs | (std::uint64_t{1} << 40)};
+  const auto decoded = decode_message(encoded(features));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(std::get<FeaturesMessage>(decoded.value()), features);
+}
+
+TEST(Wire, LivenessRefsRoundTripWithAndWithoutKeys) {
+  const LivenessRefsMessage message{{{.ref = 0, .key = key(1), .incarnation = 7, .heartbeat = 0},
+                                     {.ref = 1, .incarnation = 1767225600000, .heartbeat = 300},
+                                     {.ref = liveness_ref_max,
+                                      .key = key(9),
+                                      .incarnation = UINT64_MAX,
+                                      .heartbeat = UINT64_MAX}}};
+  const auto decoded = decode_message(encoded(message));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(std::get<LivenessRefsMessage>(decoded.value()), message);
+  const LivenessRefsMessage none{};
+  EXPECT_EQ(std::get<LivenessRefsMessage>(decode_message(encoded(none)).value()), none);
+}
+
+// The per-connection encoder carries each ref's key once, and says so in `key_sent`.
+TEST(Wire, LivenessRefsCarryEachKeyOncePerConnection) {
+  const std::vector<LivenessEntry> entries = {{key(1), 5, 10}, {key(2), 6, 11}};
+  const std::vector<std::uint32_t> refs = {0, 3};
+  std::vector<bool> key_sent;
+  Bytes first;
+  encode_liveness_refs(entries, refs, key_sent, first);
+  EXPECT_EQ(key_sent, (std::vector<bool>{true, false, false, true}));
+  Bytes second;
+  encode_liveness_refs(entries, refs, key_sent, second);
+  const auto decoded_first = decode_message(first);
+  const auto decoded_second = decode_message(second);
+  ASSERT_TRUE(decoded_first.ok() && decoded_second.ok());
+  EXPECT_EQ(std::get<LivenessRefsMessage>(decoded_first.value()).entries,
+            (std::vector<LivenessRefEntry>{{0, key(1), 5, 10}, {3, key(2), 6, 11}}));
+  EXPECT_EQ(std::get<LivenessRefsMessage>(decoded_second.value()).entries,
+            (std::vector<LivenessRefEntry>{{0, std::nullopt, 5, 10}, {3, std::nullopt, 6, 11}}));
+  // A full-mesh heartbeat of five peers, keys known: a fifth of the full-key form.
+  const std::vector<LivenessEntry> five(5, LivenessEntry{key(1), 1767225600000, 3600});
+  const std::vector<std::uint32_t> five_refs = {0, 1, 2, 3, 4};
+  std::vector<bool> all_sent(5, true);
+  Bytes compact;
+  encode_liveness_refs(five, five_refs, all_sent, compact);
+  Bytes full;
+  encode_liveness(five, full);
+  EXPECT_EQ(compact.size(), 3u + 5 * (1 + 8 + 2));
+  EXPECT_EQ(full.size(), 6u + 5 * 48);
+}
+
+// A LivenessRefs message with one entry (ref 1, no key, incarnation 0), its heartbeat given
+// as raw varint bytes.
+Bytes refs_with_heartbeat(std::initializer_list<std::uint8_t> heartbeat) {
+  Bytes bytes = {1, 7, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+  bytes.insert(bytes.end(), heartbeat);
+  return bytes;
+}
+
+TEST(Wire, LivenessRefsVarintsMustBeShortestAndInRange) {
+  const auto heartbeat_of = [](const Bytes& bytes) {
+    return std::get<LivenessRefsMessage>(decode_message(bytes).value()).entries.at(0).heartbeat;
+  };
+  EXPECT_EQ(heartbeat_of(refs_with_heartbeat({0x7f})), 127u);
+  EXPECT_EQ(heartbeat_of(refs_with_heartbeat({0x80, 0x01})), 128u);
+  EXPECT_EQ(heartbeat_of(refs_with_heartbeat({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                              0xff, 0x01})),
+            UINT64_MAX);
+  // 0 as two bytes, a padded 1, 2^64, eleven bytes, and a varint cut short.
+  for (const Bytes& bad :
+       {refs_with_heartbeat({0x80, 0x00}), refs_with_heartbeat({0x81, 0x80, 0x00}),
+        refs_with_heartbeat({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02}),
+        refs_with_heartbeat({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x00}),
+        refs_with_heartbeat({0x80})}) {
+    const auto decoded = decode_message(bad);
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_NE(decoded.error().message.find("liveness refs heartbeat"), std::string::npos)
+        << decoded.error().message;
+  }
+  EXPECT_EQ(decode_message(refs_with_heartbeat({0x80})).error().code, WireError::truncated);
+}
+
+TEST(Wire, LivenessRefsBeyondTheLimitsAreTooLarge) {
+  const auto ref_bytes = [](std::uint64_t ref) {
+    Bytes bytes = {1, 7, 1};
+    const std::uint64_t tagged = ref << 1;
+    bytes.push_back(static_cast<std::uint8_t>(tagged | 0x80));
+    bytes.push_back(static_cast<std::uint8_t>(tagged >> 7));
+    bytes.insert(bytes.end(), 8, 0);
+    bytes.push_back(1);
+    return bytes;
+  };
+  static_assert(liveness_ref_max < (1u << 13), "the two-byte varint above");
+  EXPECT_TRUE(decode_message(ref_bytes(liveness_ref_max)).ok());
+  EXPECT_EQ(decode_message(ref_bytes(liveness_ref_max + 1)).error().code, WireError::too_large);
+  // A count over the limit, and a count the bytes left cannot hold.
+  const std::uint64_t count = liveness_refs_entries_max + 1;
+  const Bytes too_many = {1, 7, static_cast<std::uint8_t>(count | 0x80),
+                          static_cast<std::uint8_t>(count >> 7)};
+  EXPECT_EQ(decode_message(too_many).error().code, WireError::too_large);
+  EXPECT_EQ(decode_message(Bytes{1, 7, 100, 0}).error().code, WireError::truncated);
+}
+
+RC_GTEST_PROP(Wire, LivenessRefsRoundTripAndEveryPrefixIsRejected,
+              (const std::vector<std::pair<std::uint64_t, std::uint64_t>>& counters)) {
+  LivenessRefsMessage message;
+  for (std::size_t index = 0; index < counters.size() && index < 50; index++) {
+    const auto ref = static_cast<std::uint32_t>(counters[index].first % (liveness_ref_max + 1));
+    std::optional<PublicKey> with_key;
+    if (counters[index].second % 3 == 0) with_key = key(static_cast<std::uint8_t>(index));
+    message.entries.push_back({ref, with_key, counters[index].first, counters[index].second});
+  }
+  const Bytes bytes = encoded(message);
+  RC_ASSERT(std::get<LivenessRefsMessage>(decode_message(bytes).value()) == message);
+  const auto cut = *rc::gen::inRange<std::size_t>(0, bytes.size());
+  RC_ASSERT(!decode_message(ByteView(bytes).first(cut)).ok());
+}
+
 RC_GTEST_PROP(Wire, DecodeOfArbitraryBytesNeverCrashes, (const std::vector<std::uint8_t>& bytes)) {
   (void)decode_message(bytes);
 }
