@@ -87,7 +87,7 @@ Membership::Peer* Membership::find_or_add(const PublicKey& key) {
   MESH_ASSERT(peer.ref != self_ref && peer.ref <= liveness_ref_max);
   peers_by_ref_.push_back(&peer);
   MESH_ASSERT(peers_by_ref_.size() == peers_.size() + 1);
-  mark_key(dirty_, key);  // evaluate() starts its clock
+  mark(dirty_, peer.ref);  // evaluate() starts its clock
   count(peer);
   return &peer;
 }
@@ -147,7 +147,7 @@ void Membership::handle_hello(Now now, const Hello& hello) {
   peer->view.incarnation = hello.incarnation;
   // A completed handshake is direct evidence of life.
   peer->last_advance = now.monotonic;
-  mark_key(dirty_, hello.identity);
+  mark(dirty_, peer->ref);
 }
 
 void Membership::handle_liveness(Now now, const std::vector<LivenessEntry>& entries) {
@@ -175,8 +175,8 @@ void Membership::advance(Now now, Peer& peer, std::uint64_t incarnation,
   peer.view.incarnation = incarnation;
   peer.view.heartbeat = heartbeat;
   peer.last_advance = now.monotonic;
-  mark_key(changed_, peer.view.key);
-  mark_key(dirty_, peer.view.key);
+  mark(changed_, peer.ref);
+  mark(dirty_, peer.ref);
 }
 
 std::uint32_t Membership::ref_of(const PublicKey& key) const {
@@ -204,7 +204,7 @@ void Membership::observe(Now now) {
         peer.last_advance = std::min(*peer.last_advance + stall, now.monotonic);
       }
       if (peer.known_since) peer.known_since = std::min(*peer.known_since + stall, now.monotonic);
-      mark_key(dirty_, key);
+      mark(dirty_, peer.ref);
     }
   }
   if (!last_observed_ || now.monotonic > *last_observed_) last_observed_ = now.monotonic;
@@ -214,13 +214,13 @@ void Membership::set_incarnation(std::uint64_t incarnation) {
   MESH_ASSERT(incarnation > incarnation_);
   incarnation_ = incarnation;
   heartbeat_ = 0;
-  mark_key(changed_, self_);
+  mark(changed_, self_ref);
 }
 
 void Membership::tick(Now now) {
   observe(now);
   heartbeat_++;
-  mark_key(changed_, self_);
+  mark(changed_, self_ref);
 }
 
 PeerState Membership::state_at(const Peer& peer, Instant now) const {
@@ -238,19 +238,19 @@ PeerState Membership::state_at(const Peer& peer, Instant now) const {
 std::vector<PeerStateChange> Membership::evaluate(Now now) {
   observe(now);
   while (!deadlines_.empty() && deadlines_.begin()->first <= now.monotonic) {
-    mark_key(dirty_, deadlines_.begin()->second);
+    mark(dirty_, deadlines_.begin()->second);
     deadlines_.erase(deadlines_.begin());
   }
   std::vector<PeerStateChange> changes;
-  // In key order, as a scan of every peer would report them. The keys are read from a local
+  // In key order, as a scan of every peer would report them. The refs are read from a local
   // vector, so that a mark made inside the loop could not move what is being read; nothing
   // below marks one (asserted after the loop), and the capacity goes back to dirty_.
-  std::vector<PublicKey> keys;
-  keys.swap(dirty_);
-  for (const PublicKey& key : sorted_keys(keys)) {
-    const auto found = peers_.find(key);
-    if (found == peers_.end()) continue;
-    Peer& peer = found->second;
+  std::vector<std::uint32_t> refs;
+  refs.swap(dirty_);
+  for (const std::uint32_t ref : sorted_refs(refs)) {
+    MESH_ASSERT(ref != self_ref && ref < peers_by_ref_.size());
+    Peer& peer = *peers_by_ref_[ref];
+    const PublicKey& key = peer.view.key;
     if (!peer.known_since) peer.known_since = now.monotonic;
     const PeerState next = state_at(peer, now.monotonic);
     if (next != peer.view.state) {
@@ -260,11 +260,11 @@ std::vector<PeerStateChange> Membership::evaluate(Now now) {
       count(peer);
       peer.view.state_since_wall = now.wall;
     }
-    schedule(key, peer);
+    schedule(peer);
   }
   MESH_ASSERT(dirty_.empty());
-  keys.clear();
-  dirty_.swap(keys);
+  refs.clear();
+  dirty_.swap(refs);
   return changes;
 }
 
@@ -281,33 +281,43 @@ std::optional<Instant> Membership::transition_of(const Peer& peer) const {
   return std::nullopt;
 }
 
-void Membership::mark_key(std::vector<PublicKey>& keys, const PublicKey& key) {
-  keys.push_back(key);
-  const std::size_t distinct_max = peers_.size() + 1;  // every peer, and ourselves
-  if (keys.size() > 2 * distinct_max) sorted_keys(keys);
-  MESH_ASSERT(keys.size() <= 2 * distinct_max);
+void Membership::mark(std::vector<std::uint32_t>& refs, std::uint32_t ref) {
+  MESH_ASSERT(ref < peers_by_ref_.size());
+  refs.push_back(ref);
+  if (refs.size() > 2 * peers_by_ref_.size()) sorted_refs(refs);
+  MESH_ASSERT(refs.size() <= 2 * peers_by_ref_.size());
 }
 
-const std::vector<PublicKey>& Membership::sorted_keys(std::vector<PublicKey>& keys) {
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  MESH_DEBUG_ASSERT(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
-  return keys;
+const PublicKey& Membership::key_of(std::uint32_t ref) const {
+  MESH_ASSERT(ref < peers_by_ref_.size());
+  return ref == self_ref ? self_ : peers_by_ref_[ref]->view.key;
+}
+
+// Duplicates go first, in a sort of the numbers; then the few left are put in key order.
+const std::vector<std::uint32_t>& Membership::sorted_refs(std::vector<std::uint32_t>& refs) const {
+  std::sort(refs.begin(), refs.end());
+  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  std::sort(refs.begin(), refs.end(),
+            [this](std::uint32_t a, std::uint32_t b) { return key_of(a) < key_of(b); });
+  MESH_DEBUG_ASSERT(std::adjacent_find(refs.begin(), refs.end(), [this](auto a, auto b) {
+                      return !(key_of(a) < key_of(b));
+                    }) == refs.end());
+  return refs;
 }
 
 // Every heartbeat moves a peer's deadline: its node in the set is reused, not freed and
 // allocated again. peer.deadline may name an entry evaluate() has already popped.
-void Membership::schedule(const PublicKey& key, Peer& peer) {
-  auto node = peer.deadline ? deadlines_.extract({*peer.deadline, key})
+void Membership::schedule(Peer& peer) {
+  auto node = peer.deadline ? deadlines_.extract({*peer.deadline, peer.ref})
                             : decltype(deadlines_)::node_type();
   peer.deadline = transition_of(peer);
   if (!peer.deadline) return;
   if (node.empty()) {
-    const bool inserted = deadlines_.insert({*peer.deadline, key}).second;
+    const bool inserted = deadlines_.insert({*peer.deadline, peer.ref}).second;
     MESH_ASSERT(inserted);
     return;
   }
-  node.value() = {*peer.deadline, key};
+  node.value() = {*peer.deadline, peer.ref};
   const auto inserted = deadlines_.insert(std::move(node));
   MESH_ASSERT(inserted.inserted);
 }
@@ -355,18 +365,18 @@ std::vector<LivenessEntry> Membership::liveness_all() const {
 std::vector<LivenessEntry> Membership::take_liveness_changes(bool relayed) {
   std::vector<LivenessEntry> entries;
   if (!relayed) {
-    const auto self_marks = std::erase(changed_, self_);
+    const auto self_marks = std::erase(changed_, self_ref);
     if (self_marks > 0) entries.push_back({self_, incarnation_, heartbeat_});
-    MESH_ASSERT(std::find(changed_.begin(), changed_.end(), self_) == changed_.end());
+    MESH_ASSERT(std::find(changed_.begin(), changed_.end(), self_ref) == changed_.end());
     return entries;
   }
   entries.reserve(changed_.size());
-  for (const PublicKey& key : sorted_keys(changed_)) {
-    if (key == self_) {
+  for (const std::uint32_t ref : sorted_refs(changed_)) {
+    if (ref == self_ref) {
       entries.push_back({self_, incarnation_, heartbeat_});
     } else {
-      const Peer& peer = peers_.at(key);
-      entries.push_back({key, peer.view.incarnation, peer.view.heartbeat});
+      const Peer& peer = *peers_by_ref_[ref];
+      entries.push_back({peer.view.key, peer.view.incarnation, peer.view.heartbeat});
     }
   }
   changed_.clear();

@@ -152,15 +152,16 @@ class Membership {
   void observe(Now now);
   PeerState state_at(const Peer& peer, Instant now) const;
   std::optional<Instant> transition_of(const Peer& peer) const;
-  void schedule(const PublicKey& key, Peer& peer);
-  // Adds `key` to one of the key sets kept as vectors (changed_, dirty_). Deduplicates once
-  // the vector holds twice as many keys as there are peers, so it stays within 2 * (peers + 1)
-  // however many liveness messages arrive between two readers.
-  void mark_key(std::vector<PublicKey>& keys, const PublicKey& key);
+  void schedule(Peer& peer);
+  // Adds `ref` to one of the sets of refs kept as vectors (changed_, dirty_). Deduplicates
+  // once the vector holds twice as many refs as there are peers and ourselves, so it stays
+  // within that however many liveness messages arrive between two readers.
+  void mark(std::vector<std::uint32_t>& refs, std::uint32_t ref);
+  const PublicKey& key_of(std::uint32_t ref) const;
+  // Sorts such a vector by key and deduplicates it, and returns it: the set, in key order.
+  const std::vector<std::uint32_t>& sorted_refs(std::vector<std::uint32_t>& refs) const;
   // A heartbeat counter heard for `peer`: kept if newer than what we hold.
   void advance(Now now, Peer& peer, std::uint64_t incarnation, std::uint64_t heartbeat);
-  // Sorts and deduplicates such a vector, and returns it: the set, in key order.
-  static const std::vector<PublicKey>& sorted_keys(std::vector<PublicKey>& keys);
   // Around every change of a peer's zone or state: keeps zone_counts_ and zones_alive_.
   void uncount(const Peer& peer);
   void count(const Peer& peer);
@@ -177,15 +178,18 @@ class Membership {
   std::map<PublicKey, Peer> peers_;
   // peers_ by ref; [self_ref] is null. std::map nodes do not move, so the pointers stay valid.
   std::vector<Peer*> peers_by_ref_{nullptr};
-  // Heartbeats advanced since take_liveness_changes. NB: changed_ and dirty_ are sets kept as
-  // vectors (mark_key appends; readers sort and deduplicate first, see sorted_keys): a peer is
-  // marked for every liveness entry received, and a std::set allocated a node for each mark.
-  std::vector<PublicKey> changed_;
+  // Refs whose heartbeats advanced since take_liveness_changes. NB: changed_ and dirty_ are
+  // sets kept as vectors (mark appends; readers sort and deduplicate first, see sorted_refs): a
+  // peer is marked for every liveness entry received, and a std::set allocated a node for each
+  // mark. Refs rather than keys: four bytes to sort and move instead of thirty-two.
+  std::vector<std::uint32_t> changed_;
   std::size_t ignored_count_ = 0;  // records beyond peers_max
   // evaluate() looks only at peers that changed since (dirty_) and peers whose next possible
   // transition is due (deadlines_), not at every peer after every input: large meshes.
-  std::vector<PublicKey> dirty_;
-  std::set<std::pair<Instant, PublicKey>> deadlines_;
+  std::vector<std::uint32_t> dirty_;
+  // Each peer's next possible transition, by ref: which of several peers due at one instant
+  // comes first does not matter, as evaluate() handles them in key order.
+  std::set<std::pair<Instant, std::uint32_t>> deadlines_;
   std::map<std::string, ZoneCount> zone_counts_;
   std::map<std::string, bool> zones_alive_;
   std::set<std::string> zones_changed_;  // since take_zone_changes
