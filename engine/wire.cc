@@ -1,5 +1,6 @@
 #include "engine/wire.h"
 
+#include <array>
 #include <cstring>
 
 #include "engine/internal/codec.h"
@@ -175,6 +176,8 @@ Result<LivenessRefsMessage, CodecFailure> decode_liveness_refs(Reader& reader) {
   }
   LivenessRefsMessage message;
   message.entries.resize(static_cast<std::size_t>(count));
+  // Each field is read by a try_ call, and only where it fails read again by the call that
+  // reports why: a Result per field was most of the cost of a heartbeat's decoding.
   for (LivenessRefEntry& entry : message.entries) {
     std::uint64_t tagged = 0;
     if (!reader.try_varint(tagged)) {
@@ -187,10 +190,15 @@ Result<LivenessRefsMessage, CodecFailure> decode_liveness_refs(Reader& reader) {
     }
     entry.ref = static_cast<std::uint32_t>(ref);
     if ((tagged & 1) != 0) {
-      MESH_TRY(const auto key, reader.fixed<public_key_size>("liveness refs key"));
-      entry.key = PublicKey{key};
+      PublicKey key;
+      if (!reader.try_fixed(key.bytes)) {
+        MESH_TRY(key.bytes, reader.fixed<public_key_size>("liveness refs key"));
+      }
+      entry.key = key;
     }
-    MESH_TRY(entry.incarnation, reader.u64("liveness refs incarnation"));
+    if (!reader.try_u64(entry.incarnation)) {
+      MESH_TRY(entry.incarnation, reader.u64("liveness refs incarnation"));
+    }
     if (!reader.try_varint(entry.heartbeat)) {
       MESH_TRY(entry.heartbeat, reader.varint("liveness refs heartbeat"));
     }
@@ -332,64 +340,58 @@ void encode_message(const Message& message, Bytes& out) {
   }
 }
 
+namespace {
+
+// A decoded body as a Message, once the whole input was read.
+template <typename T>
+Result<Message, WireFailure> finish(const Reader& reader, MessageType type,
+                                    Result<T, CodecFailure>&& decoded) {
+  if (!decoded.ok()) return fail(from_codec(decoded.error()));
+  if (reader.remaining() != 0) {
+    return fail(WireError::invalid, std::string(to_string(type)) + ": " +
+                                        std::to_string(reader.remaining()) + " trailing bytes");
+  }
+  return Message(std::in_place_type<T>, std::move(decoded).value());
+}
+
+}  // namespace
+
+// Each case returns its own Result: building a placeholder and assigning the decoded message
+// over it moved every message three more times.
 Result<Message, WireFailure> decode_message(ByteView bytes) {
+  if (bytes.size() < 2) {
+    return fail(WireError::truncated, std::string(bytes.empty() ? "wire version" : "message type") +
+                                          ": needs 1 bytes at offset " +
+                                          std::to_string(bytes.size()) + ", 0 left");
+  }
   Reader reader(bytes);
-  const auto prefix = [&]() -> Result<std::pair<std::uint8_t, std::uint8_t>, CodecFailure> {
-    MESH_TRY(const std::uint8_t version, reader.u8("wire version"));
-    MESH_TRY(const std::uint8_t type, reader.u8("message type"));
-    return std::pair<std::uint8_t, std::uint8_t>{version, type};
-  }();
-  if (!prefix.ok()) return fail(from_codec(prefix.error()));
-  const auto [version, type] = prefix.value();
+  std::array<std::uint8_t, 2> prefix{};
+  const bool read = reader.try_fixed(prefix);
+  MESH_ASSERT(read);
+  const std::uint8_t version = prefix[0];
+  const std::uint8_t type = prefix[1];
   if (version != wire_version) {
     return fail(WireError::unsupported_version, "wire version " + std::to_string(version));
   }
-  Result<Message, WireFailure> message = fail(WireError::unknown_type, std::string());
-  switch (static_cast<MessageType>(type)) {
-    case MessageType::heights: {
-      auto decoded = decode_heights(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
-                             : fail(from_codec(decoded.error()));
-      break;
+  const auto kind = static_cast<MessageType>(type);
+  switch (kind) {
+    case MessageType::heights: return finish(reader, kind, decode_heights(reader));
+    case MessageType::operations: {
+      auto message = decode_operations(reader);
+      if (message.ok() && reader.remaining() != 0) {
+        return fail(WireError::invalid, std::string(to_string(kind)) + ": " +
+                                            std::to_string(reader.remaining()) +
+                                            " trailing bytes");
+      }
+      return message;
     }
-    case MessageType::operations: message = decode_operations(reader); break;
-    case MessageType::liveness: {
-      auto decoded = decode_liveness(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
-                             : fail(from_codec(decoded.error()));
-      break;
-    }
-    case MessageType::goodbye: {
-      auto decoded = decode_goodbye(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
-                             : fail(from_codec(decoded.error()));
-      break;
-    }
-    case MessageType::links: {
-      auto decoded = decode_links(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
-                             : fail(from_codec(decoded.error()));
-      break;
-    }
-    case MessageType::features: {
-      auto decoded = decode_features(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(decoded.value()))
-                             : fail(from_codec(decoded.error()));
-      break;
-    }
-    case MessageType::liveness_refs: {
-      auto decoded = decode_liveness_refs(reader);
-      message = decoded.ok() ? Result<Message, WireFailure>(Message(std::move(decoded).value()))
-                             : fail(from_codec(decoded.error()));
-      break;
-    }
-    default: return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
+    case MessageType::liveness: return finish(reader, kind, decode_liveness(reader));
+    case MessageType::goodbye: return finish(reader, kind, decode_goodbye(reader));
+    case MessageType::links: return finish(reader, kind, decode_links(reader));
+    case MessageType::features: return finish(reader, kind, decode_features(reader));
+    case MessageType::liveness_refs: return finish(reader, kind, decode_liveness_refs(reader));
   }
-  if (message.ok() && reader.remaining() != 0) {
-    return fail(WireError::invalid, std::string(to_string(static_cast<MessageType>(type))) + ": " +
-                                        std::to_string(reader.remaining()) + " trailing bytes");
-  }
-  return message;
+  return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
 }
 
 const char* to_string(GoodbyeReason reason) {

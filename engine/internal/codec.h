@@ -153,6 +153,21 @@ class Reader {
     }
     return false;
   }
+  // u64() and fixed() without an error value, for the same hot loops: false, with nothing
+  // read, where those fail.
+  bool try_u64(std::uint64_t& value) {
+    if (remaining() < 8) [[unlikely]] return false;
+    value = load_little_endian(input_.data() + offset_, 8);
+    offset_ += 8;
+    return true;
+  }
+  template <std::size_t N>
+  bool try_fixed(std::array<std::uint8_t, N>& out) {
+    if (remaining() < N) [[unlikely]] return false;
+    std::memcpy(out.data(), input_.data() + offset_, N);
+    offset_ += N;
+    return true;
+  }
   template <std::size_t N>
   Result<std::array<std::uint8_t, N>, CodecFailure> fixed(const char* field) {
     MESH_TRY(const ByteView view, take(N, field));

@@ -93,6 +93,8 @@ TEST(Wire, UnknownTypeAndVersionAreDistinctErrors) {
   EXPECT_EQ(decode_message(Bytes{1, 99}).error().code, WireError::unknown_type);
   EXPECT_EQ(decode_message(Bytes{2, 1}).error().code, WireError::unsupported_version);
   EXPECT_EQ(decode_message(Bytes{}).error().code, WireError::truncated);
+  EXPECT_EQ(decode_message(Bytes{1}).error().code, WireError::truncated);
+  EXPECT_NE(decode_message(Bytes{1}).error().message.find("message type"), std::string::npos);
 }
 
 TEST(Wire, ForgedCountsCannotReserveMemory) {
@@ -220,6 +222,17 @@ TEST(Wire, LivenessRefsVarintsMustBeShortestAndInRange) {
         << decoded.error().message;
   }
   EXPECT_EQ(decode_message(refs_with_heartbeat({0x80})).error().code, WireError::truncated);
+  // Each fixed field cut short names itself too: a key announced with nine of its bytes, and
+  // after a whole entry, an incarnation with three.
+  const auto cut_error = [](const Bytes& bytes) { return decode_message(bytes).error().message; };
+  Bytes cut_key = {1, 7, 1, 1};
+  cut_key.insert(cut_key.end(), 9, 0xab);
+  EXPECT_NE(cut_error(cut_key).find("liveness refs key"), std::string::npos) << cut_error(cut_key);
+  Bytes cut_incarnation = {1, 7, 2, 1};
+  cut_incarnation.insert(cut_incarnation.end(), 32 + 8, 0xab);
+  cut_incarnation.insert(cut_incarnation.end(), {1, 2, 0, 0, 0});
+  EXPECT_NE(cut_error(cut_incarnation).find("liveness refs incarnation"), std::string::npos)
+      << cut_error(cut_incarnation);
 }
 
 TEST(Wire, LivenessRefsBeyondTheLimitsAreTooLarge) {
