@@ -104,10 +104,11 @@ struct Config {
   std::size_t sync_batch_operations_max = 256;
   std::size_t sync_batch_size_max = 1024 * 1024;
   RelayMode relay = RelayMode::sparse;
-  // Announce the compact liveness form (wire_feature::liveness_refs): neighbours that
+  // Announce and use the compact liveness form (wire_feature::liveness_refs): neighbours that
   // understand it then send us heartbeats that name peers by number instead of by key, about
-  // a fifth of the bytes. Off, the node behaves on the wire as one that predates the form
-  // (mixed-version tests); it still reads the form from a peer that sends it regardless.
+  // a fifth of the bytes. Off, the node behaves on the wire as one that predates the form: it
+  // announces nothing, sends only the full form, and skips Features and LivenessRefs messages
+  // as unknown types (mixed-version tests and scenarios).
   bool liveness_refs = true;
   // Emit a debug event for every protocol message sent and received (transcripts, debugging).
   bool trace_messages = false;

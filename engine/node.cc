@@ -474,10 +474,15 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
     membership_.handle_liveness(now, liveness->entries);
   } else if (auto* links = std::get_if<LinksMessage>(&message)) {
     on_links(connection, std::move(*links));
-  } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
-    connection.peer_features = features->features;
-  } else if (const auto* refs = std::get_if<LivenessRefsMessage>(&message)) {
-    on_liveness_refs(now, connection, *refs);
+  } else if (std::holds_alternative<FeaturesMessage>(message) ||
+             std::holds_alternative<LivenessRefsMessage>(message)) {
+    if (!config_.liveness_refs) {
+      metrics_.unknown_messages++;  // as a node from before these types: skipped
+    } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
+      connection.peer_features = features->features;
+    } else {
+      on_liveness_refs(now, connection, std::get<LivenessRefsMessage>(message));
+    }
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
     close_connection(now, connection.id,

@@ -230,7 +230,7 @@ Status Reader::zones(const YAML::Node& node, Scenario& scenario) const {
     if (item.IsScalar()) {
       zone.name = item.Scalar();
     } else {
-      MESH_TRY_VOID(known(item, key, {"name", "clock", "start_at"}));
+      MESH_TRY_VOID(known(item, key, {"name", "clock", "start_at", "liveness_refs"}));
       if (!present(item["name"])) return error(item, key + ".name", "required");
       MESH_TRY(zone.name, string(item["name"], key + ".name"));
       if (present(item["clock"])) {
@@ -246,6 +246,9 @@ Status Reader::zones(const YAML::Node& node, Scenario& scenario) const {
       }
       if (present(item["start_at"])) {
         MESH_TRY(zone.start_at, duration(item["start_at"], key + ".start_at"));
+      }
+      if (present(item["liveness_refs"])) {
+        MESH_TRY(zone.liveness_refs, boolean(item["liveness_refs"], key + ".liveness_refs"));
       }
     }
     if (!valid_zone_name(zone.name)) {
@@ -1056,8 +1059,8 @@ void emit_engine(YAML::Emitter& out, const EngineSpec& engine) {
 void emit_zones(YAML::Emitter& out, const std::vector<ZoneSpec>& zones) {
   out << YAML::Key << "zones" << YAML::Value << YAML::BeginSeq;
   for (const ZoneSpec& zone : zones) {
-    const bool plain =
-        zone.clock_offset == Duration::zero() && zone.clock_drift_ppm == 0 && !zone.start_at;
+    const bool plain = zone.clock_offset == Duration::zero() && zone.clock_drift_ppm == 0 &&
+                       !zone.start_at && zone.liveness_refs;
     if (plain) {
       out << zone.name;
       continue;
@@ -1072,6 +1075,7 @@ void emit_zones(YAML::Emitter& out, const std::vector<ZoneSpec>& zones) {
     if (zone.start_at) {
       out << YAML::Key << "start_at" << YAML::Value << format_duration(*zone.start_at);
     }
+    if (!zone.liveness_refs) out << YAML::Key << "liveness_refs" << YAML::Value << false;
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

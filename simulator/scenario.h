@@ -28,6 +28,9 @@ struct ZoneSpec {
   Duration clock_offset;  // wall clock offset from the simulation's start time
   std::int64_t clock_drift_ppm = 0;
   std::optional<Duration> start_at;  // join later than the others
+  // engine::Config::liveness_refs: false makes this zone's controller one from before the
+  // compact liveness form (it neither announces nor sends it), for meshes of mixed versions.
+  bool liveness_refs = true;
 };
 
 struct LinkSpec {

@@ -161,6 +161,11 @@ Scenario generate_scenario(std::uint64_t seed, const SwarmOptions& options) {
   // gather a zone's own changes for up to 200 ms.
   scenario.engine.publish_delay =
       prng.chance(1, 4) ? Duration::zero() : Duration::from_ms(prng.between(1, 200));
+  // A quarter mixes versions: each zone, by a coin, runs a controller from before the compact
+  // liveness form, so heartbeats cross between the two forms under every other fault.
+  if (prng.chance(1, 4)) {
+    for (ZoneSpec& zone : scenario.zones) zone.liveness_refs = prng.chance(1, 2);
+  }
   std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   scenario.checks.converge_within = Duration::from_seconds(60);

@@ -129,6 +129,7 @@ engine::Config Impl::node_config(const Zone& zone) const {
     config.key_stream_seed[i] = static_cast<std::uint8_t>(key_seed >> (8 * (i % 8)));
   }
   config.advertised_endpoints = {zone.address};
+  config.liveness_refs = scenario_.zones[zone.index].liveness_refs;
   const std::size_t count = zones_.size();
   const auto bootstrap = [&](std::size_t index) {
     const Zone& target = *zones_[index];

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "simulator/swarm.h"
@@ -206,6 +207,33 @@ TEST(Scenario, EngineRelayIsReadAndWrittenBack) {
   const auto bad = parse_scenario("zones: 2\nengine:\n  relay: none\n", "s.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, "s.yaml:3: engine.relay: expected all or sparse");
+}
+
+TEST(Scenario, ZoneLivenessFormIsReadAndWrittenBack) {
+  const auto mixed = parse_scenario(
+      "zones:\n  - zone1\n  - {name: zone2, liveness_refs: false}\n", "s.yaml");
+  ASSERT_TRUE(mixed.ok()) << mixed.error().message;
+  EXPECT_TRUE(mixed.value().zones[0].liveness_refs) << "zones default to the current form";
+  EXPECT_FALSE(mixed.value().zones[1].liveness_refs);
+  const auto again = parse_scenario(to_yaml(mixed.value()), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again.value().zones[0].liveness_refs);
+  EXPECT_FALSE(again.value().zones[1].liveness_refs) << "written back";
+  expect_error("zones:\n  - {name: zone1, liveness_refs: sometimes}\n",
+               "s.yaml:2: zones[0].liveness_refs");
+}
+
+// A quarter of the swarm's seeds mix versions; the others run every zone on the current form.
+TEST(Scenario, SomeGeneratedScenariosMixLivenessForms) {
+  std::size_t mixed = 0;
+  for (std::uint64_t seed = 1; seed <= 200; seed++) {
+    const Scenario generated = generate_scenario(seed);
+    const bool any_off = std::any_of(generated.zones.begin(), generated.zones.end(),
+                                     [](const ZoneSpec& zone) { return !zone.liveness_refs; });
+    if (any_off) mixed++;
+  }
+  EXPECT_GT(mixed, 20u);
+  EXPECT_LT(mixed, 80u);
 }
 
 TEST(Scenario, EveryShippedScenarioParses) {
