@@ -63,10 +63,13 @@ inline constexpr std::size_t peers_max = 4096;
 inline constexpr std::size_t author_zones_max = peers_max;
 // Log entries in one Heights or Liveness message: two incarnations per peer.
 inline constexpr std::size_t heights_entries_max = peers_max * incarnations_per_author_max;
-// The largest peer number (ref) in a LivenessRefs message: ourselves 0, then one per tracked
-// peer. Part of the wire format (a larger ref is malformed), so it changes only with it.
+// The largest peer number (ref) this version sends in a LivenessRefs message: ourselves 0,
+// then one per tracked peer. A larger one received (a later version with room for more peers)
+// is skipped, like a key that full membership cannot track: it bounds the per-connection
+// tables (engine/node.h) at liveness_ref_max + 1 entries.
 inline constexpr std::size_t liveness_ref_max = peers_max;
-// Entries in one LivenessRefs message: each ref at most once.
+// Entries in one LivenessRefs message (ours name each ref at most once). More is malformed:
+// the connection closes, so this changes only with the wire format.
 inline constexpr std::size_t liveness_refs_entries_max = liveness_ref_max + 1;
 inline constexpr std::size_t endpoints_per_peer_max = 16;
 inline constexpr std::size_t endpoint_size_max = 262;  // "[" 253-char DNS name "]:65535"

@@ -284,7 +284,11 @@ std::optional<Instant> Membership::transition_of(const Peer& peer) const {
 void Membership::mark(std::vector<std::uint32_t>& refs, std::uint32_t ref) {
   MESH_ASSERT(ref < peers_by_ref_.size());
   refs.push_back(ref);
-  if (refs.size() > 2 * peers_by_ref_.size()) sorted_refs(refs);
+  if (refs.size() > 2 * peers_by_ref_.size()) {
+    // Duplicates out; the readers put the rest in key order.
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  }
   MESH_ASSERT(refs.size() <= 2 * peers_by_ref_.size());
 }
 

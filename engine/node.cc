@@ -447,6 +447,10 @@ bool Node::resolve_duplicate(Now now, Connection& connection) {
 
 void Node::on_message(Now now, Connection& connection, ByteView bytes) {
   metrics_.messages_received++;
+  if (!config_.liveness_refs && is_compact_liveness_message(bytes)) {
+    metrics_.unknown_messages++;  // as a node from before these types: skipped unread
+    return;
+  }
   auto decoded = decode_message(bytes);
   if (!decoded.ok()) {
     if (decoded.error().code == WireError::unknown_type) {
@@ -474,15 +478,12 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
     membership_.handle_liveness(now, liveness->entries);
   } else if (auto* links = std::get_if<LinksMessage>(&message)) {
     on_links(connection, std::move(*links));
-  } else if (std::holds_alternative<FeaturesMessage>(message) ||
-             std::holds_alternative<LivenessRefsMessage>(message)) {
-    if (!config_.liveness_refs) {
-      metrics_.unknown_messages++;  // as a node from before these types: skipped
-    } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
-      connection.peer_features = features->features;
-    } else {
-      on_liveness_refs(now, connection, std::get<LivenessRefsMessage>(message));
-    }
+  } else if (const auto* features = std::get_if<FeaturesMessage>(&message)) {
+    MESH_ASSERT(config_.liveness_refs);
+    connection.peer_features = features->features;
+  } else if (const auto* refs = std::get_if<LivenessRefsMessage>(&message)) {
+    MESH_ASSERT(config_.liveness_refs);
+    on_liveness_refs(now, connection, *refs);
   } else {
     const auto& goodbye = std::get<GoodbyeMessage>(message);
     close_connection(now, connection.id,
@@ -494,31 +495,44 @@ void Node::on_message(Now now, Connection& connection, ByteView bytes) {
 
 // Resolves the sender's refs to ours through the connection's table, then handles each entry
 // as handle_liveness would. A ref used before its key, or announced twice, cannot come from a
-// correct sender over an ordered stream: the connection closes. Entries naming us only move
-// our incarnation; membership skips them (so the order of the two does not matter).
+// correct sender over an ordered stream: the connection closes, with nothing of the message
+// applied (as a full-form message that fails to decode). A ref above liveness_ref_max (a
+// later version with room for more peers) is skipped, as a key that membership, full, could
+// not track. Entries naming us only move our incarnation; membership skips them.
 void Node::on_liveness_refs(Now now, Connection& connection, const LivenessRefsMessage& message) {
   std::vector<std::uint32_t>& ours = connection.liveness_refs_received;
+  // Checked first; ref_pending marks the refs this message announces, and is undone if a
+  // later entry breaks the rules.
+  for (std::size_t index = 0; index < message.entries.size(); index++) {
+    const LivenessRefEntry& entry = message.entries[index];
+    if (entry.ref > liveness_ref_max) continue;
+    if (entry.ref >= ours.size()) ours.resize(entry.ref + 1, ref_unannounced);
+    std::uint32_t& slot = ours[entry.ref];
+    const char* broken = nullptr;
+    if (entry.key && slot != ref_unannounced) broken = " announced twice";
+    if (!entry.key && slot == ref_unannounced) broken = " used before its key";
+    if (broken == nullptr) {
+      if (entry.key) slot = ref_pending;
+      continue;
+    }
+    for (std::size_t undo = 0; undo < index; undo++) {
+      const LivenessRefEntry& earlier = message.entries[undo];
+      if (earlier.key && earlier.ref <= liveness_ref_max) ours[earlier.ref] = ref_unannounced;
+    }
+    close_connection(now, connection.id,
+                     "protocol error: liveness ref " + std::to_string(entry.ref) + broken,
+                     GoodbyeReason::protocol_error);
+    return;
+  }
   std::uint64_t own_incarnation_max = 0;
   for (const LivenessRefEntry& entry : message.entries) {
-    MESH_ASSERT(entry.ref <= liveness_ref_max);  // the decoder's bound
-    if (entry.ref >= ours.size()) ours.resize(entry.ref + 1, ref_unannounced);
+    if (entry.ref > liveness_ref_max) continue;
     std::uint32_t& local = ours[entry.ref];
-    if (entry.key && local != ref_unannounced) {
-      close_connection(now, connection.id,
-                       "protocol error: liveness ref " + std::to_string(entry.ref) +
-                           " announced twice",
-                       GoodbyeReason::protocol_error);
-      return;
+    if (entry.key) {
+      MESH_ASSERT(local == ref_pending);
+      local = membership_.track(*entry.key).value_or(ref_ignored);
     }
-    if (!entry.key && local == ref_unannounced) {
-      close_connection(now, connection.id,
-                       "protocol error: liveness ref " + std::to_string(entry.ref) +
-                           " used before its key",
-                       GoodbyeReason::protocol_error);
-      return;
-    }
-    if (entry.key) local = membership_.track(*entry.key).value_or(ref_ignored);
-    MESH_ASSERT(local != ref_unannounced);
+    MESH_ASSERT(local != ref_unannounced && local != ref_pending);
     if (local == ref_ignored) continue;
     if (local == Membership::self_ref) {
       own_incarnation_max = std::max(own_incarnation_max, entry.incarnation);
@@ -754,8 +768,10 @@ void Node::on_heartbeat(Now now) {
   const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0 || !linked_to_all;
   const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
   std::vector<std::uint32_t> refs;
-  refs.reserve(changes.size());
-  for (const LivenessEntry& entry : changes) refs.push_back(membership_.ref_of(entry.peer));
+  if (config_.liveness_refs) {
+    refs.reserve(changes.size());
+    for (const LivenessEntry& entry : changes) refs.push_back(membership_.ref_of(entry.peer));
+  }
   bool full_encoded = false;
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established) {
@@ -772,7 +788,7 @@ void Node::on_heartbeat(Now now) {
 // full-key form, encoded once for all such neighbours.
 void Node::send_liveness(Connection& connection, const std::vector<LivenessEntry>& entries,
                          const std::vector<std::uint32_t>& refs, bool& full_encoded) {
-  MESH_ASSERT(refs.size() == entries.size());
+  MESH_ASSERT(refs.size() == (config_.liveness_refs ? entries.size() : 0));
   if (!config_.liveness_refs || (connection.peer_features & wire_feature::liveness_refs) == 0) {
     if (!full_encoded) {
       liveness_buffer_.clear();

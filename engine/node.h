@@ -186,12 +186,13 @@ class Node {
     // refs this peer has had the key of, indexed by our ref. Receiving: our ref for each of
     // the peer's refs announced so far, indexed by its ref (ref_unannounced for a gap,
     // ref_ignored for a key our full membership could not track). Both grow with the refs
-    // in use, at most liveness_ref_max + 1 entries.
+    // in use, at most liveness_ref_max + 1 entries; a new connection starts both empty.
     std::vector<bool> liveness_refs_sent;
     std::vector<std::uint32_t> liveness_refs_received;
   };
   static constexpr std::uint32_t ref_unannounced = UINT32_MAX;
   static constexpr std::uint32_t ref_ignored = UINT32_MAX - 1;
+  static constexpr std::uint32_t ref_pending = UINT32_MAX - 2;  // within on_liveness_refs only
 
   struct DialTarget {
     std::optional<PublicKey> key;  // unknown for a bare bootstrap address

@@ -149,12 +149,23 @@ Result<Message, WireFailure> decode_operations(Reader& reader) {
 
 }  // namespace
 
-// Features: one varint of wire_feature bits. Bits this node does not know are kept (ignored
-// by the node): a newer peer may announce more.
+// Features: one varint of wire_feature bits, then anything a later version adds. Bits this
+// node does not know are kept (ignored by the node): a newer peer may announce more.
 Result<FeaturesMessage, CodecFailure> decode_features(Reader& reader) {
   MESH_TRY(const std::uint64_t features, reader.varint("features"));
+  // What follows the bits is for later versions (Features is how they extend the protocol):
+  // read past, not refused as trailing bytes.
+  MESH_TRY(const ByteView later, reader.block(reader.remaining(), "features"));
+  MESH_ASSERT(reader.remaining() == 0 && later.size() <= message_size_max);
   return FeaturesMessage{features};
 }
+
+// The longest LivenessRefs message: every entry with a key and the longest varints.
+constexpr std::size_t liveness_ref_entry_size_max =
+    internal::varint_size_max + public_key_size + 8 + internal::varint_size_max;
+static_assert(2 + internal::varint_size_max +
+                  liveness_refs_entries_max * liveness_ref_entry_size_max <=
+              message_size_max);
 
 // LivenessRefs: a varint count, then per entry a varint of (ref << 1 | key follows), the key
 // if it follows, the incarnation as a u64 (a wall-clock millisecond count: six bytes as a
@@ -184,9 +195,9 @@ Result<LivenessRefsMessage, CodecFailure> decode_liveness_refs(Reader& reader) {
       MESH_TRY(tagged, reader.varint("liveness refs ref"));  // returns the error
     }
     const std::uint64_t ref = tagged >> 1;
-    if (ref > liveness_ref_max) {
+    if (ref > UINT32_MAX) {
       return fail(CodecError::too_large, "liveness refs: ref " + std::to_string(ref) +
-                                             " exceeds " + std::to_string(liveness_ref_max));
+                                             " exceeds 2^32 - 1");
     }
     entry.ref = static_cast<std::uint32_t>(ref);
     if ((tagged & 1) != 0) {
@@ -275,8 +286,9 @@ void encode_liveness_refs(const std::vector<LivenessRefEntry>& entries, Bytes& o
   Writer writer(out);
   header(writer, MessageType::liveness_refs);
   writer.varint(entries.size());
+  // Any 32-bit ref encodes (tests write those of later versions); the node's own stay within
+  // liveness_ref_max (the per-connection encoder below).
   for (const LivenessRefEntry& entry : entries) {
-    MESH_ASSERT(entry.ref <= liveness_ref_max);
     writer.varint(std::uint64_t{entry.ref} << 1 | (entry.key ? 1 : 0));
     if (entry.key) writer.fixed(entry.key->bytes);
     writer.u64(entry.incarnation);
@@ -392,6 +404,12 @@ Result<Message, WireFailure> decode_message(ByteView bytes) {
     case MessageType::liveness_refs: return finish(reader, kind, decode_liveness_refs(reader));
   }
   return fail(WireError::unknown_type, "unknown message type " + std::to_string(type));
+}
+
+bool is_compact_liveness_message(ByteView bytes) {
+  if (bytes.size() < 2 || bytes[0] != wire_version) return false;
+  const auto type = static_cast<MessageType>(bytes[1]);
+  return type == MessageType::features || type == MessageType::liveness_refs;
 }
 
 const char* to_string(GoodbyeReason reason) {

@@ -79,8 +79,9 @@ struct LivenessMessage {
 };
 
 // A liveness entry that names its peer by the sender's number for it (Membership's refs: fixed
-// for the life of the sender's process, at most liveness_ref_max). The first entry with a
-// given ref on a connection carries the key; later ones on that connection carry only the
+// for the life of the sender's process; this version sends at most liveness_ref_max and skips
+// larger ones, which a later version with room for more peers may send). The first entry with
+// a given ref on a connection carries the key; later ones on that connection carry only the
 // ref. Connections are ordered and reliable, so the receiver always has the key by then.
 struct LivenessRefEntry {
   std::uint32_t ref = 0;
@@ -142,6 +143,9 @@ void encode_liveness_refs(const std::vector<LivenessEntry>& entries,
 void encode_message(const Message& message, Bytes& out);
 
 Result<Message, WireFailure> decode_message(ByteView bytes);
+// Whether `bytes` is a Features or LivenessRefs message, by its version and type bytes alone:
+// what a node that predates them sees of them (engine::Config::liveness_refs).
+bool is_compact_liveness_message(ByteView bytes);
 
 const char* to_string(GoodbyeReason reason);
 const char* to_string(MessageType type);

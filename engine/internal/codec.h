@@ -134,8 +134,8 @@ class Reader {
     if (try_varint(value)) [[likely]] return value;
     return bad_varint(field);
   }
-  // varint() without an error value, for hot loops: false, with nothing read, where varint()
-  // fails (call it then for the error). A liveness entry is three varints.
+  // varint() without an error value, for hot loops: false, with the position unchanged,
+  // where varint() fails (call it then for the error). A liveness entry has two varints.
   bool try_varint(std::uint64_t& value) {
     const std::uint8_t* const bytes = input_.data() + offset_;
     const std::size_t size_max = std::min<std::size_t>(remaining(), varint_size_max);
@@ -153,8 +153,8 @@ class Reader {
     }
     return false;
   }
-  // u64() and fixed() without an error value, for the same hot loops: false, with nothing
-  // read, where those fail.
+  // u64() and fixed() without an error value, for the same hot loops: false, with the
+  // position unchanged, where those fail.
   bool try_u64(std::uint64_t& value) {
     if (remaining() < 8) [[unlikely]] return false;
     value = load_little_endian(input_.data() + offset_, 8);

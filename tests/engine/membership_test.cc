@@ -3,6 +3,8 @@
 // so this checks that the shortcut reports exactly what a full scan would.
 #include "engine/membership.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -101,9 +103,53 @@ RC_GTEST_PROP(MembershipProperty, IndexedEvaluationReportsWhatAFullScanWould, ()
       }
     }
     RC_ASSERT(changes.size() == expected_changes);
+    // In key order, whatever order the peers were first tracked in (refs follow that order).
+    for (std::size_t next = 1; next < changes.size(); next++) {
+      RC_ASSERT(changes[next - 1].key < changes[next].key);
+    }
     RC_ASSERT(membership.zones_alive() == expected_zones);
     RC_ASSERT(membership.next_transition() == expected_next);
   }
+}
+
+// Refs number peers in the order they were first tracked; what membership reports is still in
+// key order. Peers tracked here in descending key order.
+TEST(Membership, ReportsComeInKeyOrderWhateverTheOrderOfRefs) {
+  Config config;
+  config.heartbeat_interval = Duration::from_seconds(1);
+  config.peer_suspect_after = suspect_after;
+  config.peer_unavailable_after = unavailable_after;
+  const PublicKey self = test::test_identity(1).public_key();
+  Membership membership(config, self);
+  std::vector<PublicKey> keys;
+  for (std::uint8_t index = 2; index < 8; index++) {
+    keys.push_back(test::test_identity(index).public_key());
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::uint32_t> refs;
+  for (auto key = keys.rbegin(); key != keys.rend(); key++) {
+    refs.push_back(membership.track(*key).value());
+  }
+  EXPECT_TRUE(std::is_sorted(refs.begin(), refs.end())) << "refs in tracking order";
+  EXPECT_EQ(membership.track(self), Membership::self_ref);
+  const Now now{Instant::from_ns(1'000'000'000), WallTime::from_unix_ms(1)};
+  for (auto key = keys.rbegin(); key != keys.rend(); key++) {
+    membership.handle_liveness_ref(now, membership.ref_of(*key), 0, 1);
+  }
+  membership.tick(now);
+  const auto changes = membership.evaluate(now);
+  ASSERT_EQ(changes.size(), keys.size());
+  for (std::size_t index = 0; index < keys.size(); index++) {
+    EXPECT_EQ(changes[index].key, keys[index]);
+  }
+  std::vector<PublicKey> relayed;
+  for (const LivenessEntry& entry : membership.take_liveness_changes(true)) {
+    relayed.push_back(entry.peer);
+  }
+  std::vector<PublicKey> expected = keys;
+  expected.push_back(self);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(relayed, expected);
 }
 
 TEST(Membership, ZoneChangesReportAppearancesAndFlipsOnly) {

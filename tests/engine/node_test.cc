@@ -721,14 +721,82 @@ TEST(NodeRawPeer, LivenessRefsAdvancePeersAsTheFullFormDoes) {
   EXPECT_GT(node.incarnation(), ours + 100);
 }
 
+// A node configured as one from before the compact form skips its messages unread, however
+// malformed, and never announces or sends it.
+TEST(NodeRawPeer, ANodeWithoutTheCompactFormSkipsItsMessagesUnread) {
+  Config config = TestNet::default_config(0);
+  config.liveness_refs = false;
+  Node node(config, test::test_identity(1));
+  Now now{Instant::from_ns(1), WallTime::from_unix_ms(1)};
+  node.handle_start(now);
+  while (node.poll_network()) {
+  }
+  RawPeer peer(node, 3, Instant::from_ns(2));
+  Bytes features;
+  encode_features(wire_feature::liveness_refs, features);
+  peer.send(features);
+  peer.send(liveness_refs_bytes({{.ref = 0, .key = peer.key(), .incarnation = 0, .heartbeat = 5}}));
+  peer.send(Bytes{1, 7, 0xff, 0xff, 0xff});  // a body that does not decode
+  EXPECT_FALSE(peer.closed_reason().has_value());
+  EXPECT_EQ(node.metrics().unknown_messages, 3u);
+  EXPECT_EQ(node.membership().peer(peer.key())->heartbeat, 0u) << "the refs were not read";
+  now = run_next_deadline(node);
+  pump_all(node, now, {&peer});
+  EXPECT_TRUE(peer.received_of<FeaturesMessage>().empty());
+  EXPECT_TRUE(peer.received_of<LivenessRefsMessage>().empty());
+  EXPECT_FALSE(peer.received_of<LivenessMessage>().empty());
+}
+
+// The tables belong to a connection: a reconnected peer is sent every key again.
+TEST(NodeRawPeer, AReconnectedPeerIsSentTheKeysAgain) {
+  Node node = started_node();
+  Now now{Instant::from_ns(2), WallTime::from_unix_ms(1)};
+  Bytes features;
+  encode_features(wire_feature::liveness_refs, features);
+  const auto first_compact_carries_key = [&](RawPeer& peer) {
+    peer.send(features);
+    for (int beat = 0; beat < 2; beat++) {
+      now = run_next_deadline(node);
+      pump_all(node, now, {&peer});
+    }
+    const auto compact = peer.received_of<LivenessRefsMessage>();
+    return compact.size() == 2 && compact[0].entries.at(0).key.has_value() &&
+           !compact[1].entries.at(0).key.has_value();
+  };
+  RawPeer first(node, 3, now.monotonic);
+  EXPECT_TRUE(first_compact_carries_key(first));
+  node.handle_closed(now, first.connection(), "reset");
+  RawPeer again(node, 3, now.monotonic);
+  EXPECT_TRUE(first_compact_carries_key(again));
+}
+
+// A ref above what this version sends comes from a later version with room for more peers:
+// skipped, like a key full membership cannot track, not a protocol error.
+TEST(NodeRawPeer, RefsAboveThisVersionsLimitAreSkipped) {
+  Node node = started_node();
+  RawPeer peer(node, 3, Instant::from_ns(2));
+  const PublicKey other = test::test_identity(7).public_key();
+  const auto beyond = static_cast<std::uint32_t>(liveness_ref_max + 1);
+  peer.send(liveness_refs_bytes({{.ref = beyond, .key = other, .incarnation = 1, .heartbeat = 1},
+                                 {.ref = 0, .key = peer.key(), .incarnation = 0, .heartbeat = 4}}));
+  peer.send(liveness_refs_bytes({{.ref = beyond, .incarnation = 1, .heartbeat = 2}}));
+  EXPECT_FALSE(peer.closed_reason().has_value());
+  EXPECT_FALSE(node.membership().peer(other).has_value());
+  EXPECT_EQ(node.membership().peer(peer.key())->heartbeat, 4u);
+}
+
 TEST(NodeRawPeer, ALivenessRefUsedBeforeItsKeyOrAnnouncedTwiceIsAProtocolError) {
   {
     Node node = started_node();
     RawPeer peer(node, 3, Instant::from_ns(2));
-    peer.send(liveness_refs_bytes({{.ref = 2, .incarnation = 1, .heartbeat = 1}}));
+    // The first entry is fine, the second breaks the rule: nothing of the message applies.
+    const PublicKey other = test::test_identity(7).public_key();
+    peer.send(liveness_refs_bytes({{.ref = 1, .key = other, .incarnation = 1, .heartbeat = 1},
+                                   {.ref = 2, .incarnation = 1, .heartbeat = 1}}));
     ASSERT_TRUE(peer.closed_reason().has_value());
     EXPECT_NE(peer.closed_reason()->find("liveness ref 2 used before its key"), std::string::npos)
         << *peer.closed_reason();
+    EXPECT_FALSE(node.membership().peer(other).has_value());
   }
   {
     Node node = started_node();
