@@ -1,5 +1,7 @@
 #include "engine/node.h"
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "engine/json_util.h"
@@ -219,22 +221,34 @@ TEST(Node, IndirectEvidenceKeepsAPeerReadyWhenOnlyTheDirectLinkIsCut) {
   EXPECT_EQ(state_events(net.events(0), c_key).size(), events_before);
 }
 
+// Nodes n0 .. n(size - 1), each bootstrapped to the one before, with every link but those
+// between neighbours blocked (and the one closing the ring, if `ring`); `configure` adjusts
+// each node's config.
+void add_line(TestNet& net, std::size_t size, bool ring,
+              const std::function<void(std::size_t, Config&)>& configure = {}) {
+  for (std::size_t i = 0; i < size; i++) {
+    Config config = TestNet::default_config(i);
+    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(i - 1)};
+    if (configure) configure(i, config);
+    net.add_node(config);
+  }
+  for (std::size_t a = 0; a < size; a++) {
+    for (std::size_t b = a + 2; b < size; b++) {
+      if (!(ring && a == 0 && b == size - 1)) net.block(a, b);
+    }
+  }
+}
+
 // Nodes that announce the compact liveness form and nodes that do not (as a node that
 // predates it) relay each other's evidence, each receiving only the form it understands: the
 // chain n0 - n1 - n2 - n3 with n2 off, n3 hearing n0 only over two relays, one in each form.
 TEST(Node, LivenessEvidenceCrossesNodesOfBothForms) {
   constexpr std::size_t chain_size = 4;
   TestNet net;
-  for (std::size_t i = 0; i < chain_size; i++) {
-    Config config = TestNet::default_config(i);
-    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(i - 1)};
+  add_line(net, chain_size, false, [](std::size_t i, Config& config) {
     config.liveness_refs = i != 2;
     config.trace_messages = true;
-    net.add_node(config);
-  }
-  for (std::size_t a = 0; a < chain_size; a++) {
-    for (std::size_t b = a + 2; b < chain_size; b++) net.block(a, b);
-  }
+  });
   net.start_all();
   const PublicKey first = net.identity(0).public_key();
   const std::size_t last = chain_size - 1;
@@ -304,16 +318,7 @@ TEST(Node, NodesThatBothAnnounceTheFormSendOnlyIt) {
 TEST(Node, IndirectEvidenceOverThreeHopsKeepsAPeerReady) {
   constexpr std::size_t ring_size = 5;
   TestNet net;
-  for (std::size_t i = 0; i < ring_size; i++) {
-    Config config = TestNet::default_config(i);
-    if (i > 0) config.bootstrap = {TestNet::bootstrap_to(i - 1)};
-    net.add_node(config);
-  }
-  for (std::size_t a = 0; a < ring_size; a++) {
-    for (std::size_t b = a + 2; b < ring_size; b++) {
-      if (!(a == 0 && b == ring_size - 1)) net.block(a, b);  // keep the ring's links only
-    }
-  }
+  add_line(net, ring_size, true);
   net.start_all();
   const PublicKey first = net.identity(0).public_key();
   ASSERT_TRUE(net.drive_until(
