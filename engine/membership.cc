@@ -179,14 +179,6 @@ void Membership::advance(Now now, Peer& peer, std::uint64_t incarnation,
   mark(dirty_, peer.ref);
 }
 
-std::uint32_t Membership::ref_of(const PublicKey& key) const {
-  if (key == self_) return self_ref;
-  const auto found = peers_.find(key);
-  MESH_ASSERT(found != peers_.end());
-  MESH_ASSERT(peers_by_ref_[found->second.ref] == &found->second);
-  return found->second.ref;
-}
-
 std::optional<std::uint32_t> Membership::track(const PublicKey& key) {
   if (key == self_) return self_ref;
   const Peer* const peer = find_or_add(key);
@@ -366,11 +358,16 @@ std::vector<LivenessEntry> Membership::liveness_all() const {
   return entries;
 }
 
-std::vector<LivenessEntry> Membership::take_liveness_changes(bool relayed) {
+std::vector<LivenessEntry> Membership::take_liveness_changes(bool relayed,
+                                                            std::vector<std::uint32_t>* refs) {
   std::vector<LivenessEntry> entries;
+  if (refs != nullptr) refs->clear();
   if (!relayed) {
     const auto self_marks = std::erase(changed_, self_ref);
-    if (self_marks > 0) entries.push_back({self_, incarnation_, heartbeat_});
+    if (self_marks > 0) {
+      entries.push_back({self_, incarnation_, heartbeat_});
+      if (refs != nullptr) refs->push_back(self_ref);
+    }
     MESH_ASSERT(std::find(changed_.begin(), changed_.end(), self_ref) == changed_.end());
     return entries;
   }
@@ -382,8 +379,10 @@ std::vector<LivenessEntry> Membership::take_liveness_changes(bool relayed) {
       const Peer& peer = *peers_by_ref_[ref];
       entries.push_back({peer.view.key, peer.view.incarnation, peer.view.heartbeat});
     }
+    if (refs != nullptr) refs->push_back(ref);
   }
   changed_.clear();
+  MESH_ASSERT(refs == nullptr || refs->size() == entries.size());
   return entries;
 }
 

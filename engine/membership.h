@@ -85,20 +85,18 @@ class Membership {
   // A completed handshake: the peer proved its key and claims zone, endpoints, incarnation.
   void handle_hello(Now now, const Hello& hello);
   void handle_liveness(Now now, const std::vector<LivenessEntry>& entries);
-  // One liveness entry for the peer numbered `ref` (ref_of), as handle_liveness does it:
+  // One liveness entry for the peer numbered `ref` (track), as handle_liveness does it:
   // the compact form's entries, once the node has resolved the sender's number to ours.
   void handle_liveness_ref(Now now, std::uint32_t ref, std::uint64_t incarnation,
                            std::uint64_t heartbeat);
 
-  // Peer numbers ("refs") for the compact liveness form (docs/protocol.md §5): ourselves
+  // Peer numbers ("refs") for the compact liveness form (docs/protocol.md §2): ourselves
   // self_ref, each peer the next number when first tracked. Peers are never forgotten, so a
   // ref names one key for the life of this Membership, and refs stay at most
   // liveness_ref_max (peers_max peers).
   static constexpr std::uint32_t self_ref = 0;
-  // The ref of ourselves or of a tracked peer.
-  std::uint32_t ref_of(const PublicKey& key) const;
-  // The ref of `key`, tracking it first if new (as a liveness entry naming it would); nullopt
-  // when membership is full and `key` is not tracked.
+  // The ref of `key` (ourselves included), tracking it first if new, as a liveness entry
+  // naming it would; nullopt when membership is full and `key` is not tracked.
   std::optional<std::uint32_t> track(const PublicKey& key);
   // Our node moved to a newer incarnation: our heartbeat starts over under it.
   void set_incarnation(std::uint64_t incarnation);
@@ -116,7 +114,9 @@ class Membership {
   std::vector<LivenessEntry> liveness_all() const;
   // Entries that advanced since the last call, for the periodic gossip round. Without
   // `relayed`, only our own entry: the others stay marked for a later round.
-  std::vector<LivenessEntry> take_liveness_changes(bool relayed = true);
+  // With `refs`, also each entry's ref, in the same order (the compact form's numbers).
+  std::vector<LivenessEntry> take_liveness_changes(bool relayed = true,
+                                                   std::vector<std::uint32_t>* refs = nullptr);
 
   // Peers tracked (ourselves not included).
   std::size_t peer_count() const { return peers_.size(); }

@@ -766,12 +766,9 @@ void Node::on_heartbeat(Now now) {
   std::vector<PublicKey> links = linked_peers();
   const bool linked_to_all = links.size() >= membership_.peer_count();
   const bool relayed = heartbeat_count_ % liveness_relay_every_ == 0 || !linked_to_all;
-  const std::vector<LivenessEntry> changes = membership_.take_liveness_changes(relayed);
   std::vector<std::uint32_t> refs;
-  if (config_.liveness_refs) {
-    refs.reserve(changes.size());
-    for (const LivenessEntry& entry : changes) refs.push_back(membership_.ref_of(entry.peer));
-  }
+  const std::vector<LivenessEntry> changes =
+      membership_.take_liveness_changes(relayed, config_.liveness_refs ? &refs : nullptr);
   bool full_encoded = false;
   for (auto& [id, connection] : connections_) {
     if (connection.phase == LinkPhase::established) {

@@ -281,55 +281,79 @@ void encode_features(std::uint64_t features, Bytes& out) {
   writer.varint(features);
 }
 
-void encode_liveness_refs(const std::vector<LivenessRefEntry>& entries, Bytes& out) {
-  MESH_ASSERT(entries.size() <= liveness_refs_entries_max);
-  Writer writer(out);
-  header(writer, MessageType::liveness_refs);
-  writer.varint(entries.size());
-  // Any 32-bit ref encodes (tests write those of later versions); the node's own stay within
-  // liveness_ref_max (the per-connection encoder below).
-  for (const LivenessRefEntry& entry : entries) {
-    writer.varint(std::uint64_t{entry.ref} << 1 | (entry.key ? 1 : 0));
-    if (entry.key) writer.fixed(entry.key->bytes);
-    writer.u64(entry.incarnation);
-    writer.varint(entry.heartbeat);
+namespace {
+
+// Writes one LivenessRefs message in place, into room for the longest encoding of `count`
+// entries, and cuts `out` to size at the end: the per-connection encoder runs for every
+// neighbour at every heartbeat, and a growth check per field was most of its cost.
+class LivenessRefsWriter {
+ public:
+  LivenessRefsWriter(Bytes& out, std::size_t count) : out_(out), count_(count) {
+    MESH_ASSERT(count <= liveness_refs_entries_max);
+    const std::size_t start = out.size();
+    out.resize(start + 2 + internal::varint_size_max + count * liveness_ref_entry_size_max);
+    at_ = out.data() + start;
+    *at_++ = wire_version;
+    *at_++ = static_cast<std::uint8_t>(MessageType::liveness_refs);
+    at_ += internal::store_varint(count, at_);
   }
+  LivenessRefsWriter(const LivenessRefsWriter&) = delete;
+  LivenessRefsWriter& operator=(const LivenessRefsWriter&) = delete;
+  // After the last entry: cuts `out` to what was written.
+  void finish() {
+    MESH_ASSERT(written_ == count_);
+    MESH_ASSERT(at_ <= out_.data() + out_.size());
+    out_.resize(static_cast<std::size_t>(at_ - out_.data()));
+  }
+  void entry(std::uint32_t ref, const PublicKey* key, std::uint64_t incarnation,
+             std::uint64_t heartbeat) {
+    MESH_ASSERT(written_ < count_);
+    at_ += internal::store_varint(std::uint64_t{ref} << 1 | (key != nullptr ? 1 : 0), at_);
+    if (key != nullptr) {
+      std::memcpy(at_, key->bytes.data(), public_key_size);
+      at_ += public_key_size;
+    }
+    internal::store_little_endian(incarnation, at_, 8);
+    at_ += 8;
+    at_ += internal::store_varint(heartbeat, at_);
+    written_++;
+  }
+
+ private:
+  Bytes& out_;
+  std::size_t count_;
+  std::size_t written_ = 0;
+  std::uint8_t* at_ = nullptr;
+};
+
+}  // namespace
+
+// Any 32-bit ref encodes (tests write those of later versions); the node's own stay within
+// liveness_ref_max (the per-connection encoder below).
+void encode_liveness_refs(const std::vector<LivenessRefEntry>& entries, Bytes& out) {
+  LivenessRefsWriter writer(out, entries.size());
+  for (const LivenessRefEntry& entry : entries) {
+    writer.entry(entry.ref, entry.key ? &*entry.key : nullptr, entry.incarnation,
+                 entry.heartbeat);
+  }
+  writer.finish();
 }
 
-// Written in place into room for the longest encoding, cut to size at the end: this runs for
-// every neighbour at every heartbeat, and a growth check per field was most of its cost.
 void encode_liveness_refs(const std::vector<LivenessEntry>& entries,
                           const std::vector<std::uint32_t>& refs, std::vector<bool>& key_sent,
                           Bytes& out) {
-  using internal::store_little_endian;
-  using internal::store_varint;
-  using internal::varint_size_max;
   MESH_ASSERT(entries.size() == refs.size());
-  MESH_ASSERT(entries.size() <= liveness_refs_entries_max);
-  constexpr std::size_t entry_size_max = varint_size_max + public_key_size + 8 + varint_size_max;
-  const std::size_t start = out.size();
-  out.resize(start + 2 + varint_size_max + entries.size() * entry_size_max);
-  std::uint8_t* at = out.data() + start;
-  *at++ = wire_version;
-  *at++ = static_cast<std::uint8_t>(MessageType::liveness_refs);
-  at += store_varint(entries.size(), at);
+  LivenessRefsWriter writer(out, entries.size());
   for (std::size_t index = 0; index < entries.size(); index++) {
     const std::uint32_t ref = refs[index];
     MESH_ASSERT(ref <= liveness_ref_max);
     if (ref >= key_sent.size()) key_sent.resize(ref + 1, false);
     const bool with_key = !key_sent[ref];
-    at += store_varint(std::uint64_t{ref} << 1 | (with_key ? 1 : 0), at);
-    if (with_key) {
-      std::memcpy(at, entries[index].peer.bytes.data(), public_key_size);
-      at += public_key_size;
-    }
-    store_little_endian(entries[index].incarnation, at, 8);
-    at += 8;
-    at += store_varint(entries[index].heartbeat, at);
+    writer.entry(ref, with_key ? &entries[index].peer : nullptr, entries[index].incarnation,
+                 entries[index].heartbeat);
     key_sent[ref] = true;
   }
-  MESH_ASSERT(at <= out.data() + out.size());
-  out.resize(static_cast<std::size_t>(at - out.data()));
+  writer.finish();
 }
 
 void encode_message(const Message& message, Bytes& out) {

@@ -134,7 +134,7 @@ TEST(Membership, ReportsComeInKeyOrderWhateverTheOrderOfRefs) {
   EXPECT_EQ(membership.track(self), Membership::self_ref);
   const Now now{Instant::from_ns(1'000'000'000), WallTime::from_unix_ms(1)};
   for (auto key = keys.rbegin(); key != keys.rend(); key++) {
-    membership.handle_liveness_ref(now, membership.ref_of(*key), 0, 1);
+    membership.handle_liveness_ref(now, membership.track(*key).value(), 0, 1);
   }
   membership.tick(now);
   const auto changes = membership.evaluate(now);
@@ -143,8 +143,13 @@ TEST(Membership, ReportsComeInKeyOrderWhateverTheOrderOfRefs) {
     EXPECT_EQ(changes[index].key, keys[index]);
   }
   std::vector<PublicKey> relayed;
-  for (const LivenessEntry& entry : membership.take_liveness_changes(true)) {
+  std::vector<std::uint32_t> relayed_refs;
+  for (const LivenessEntry& entry : membership.take_liveness_changes(true, &relayed_refs)) {
     relayed.push_back(entry.peer);
+  }
+  ASSERT_EQ(relayed_refs.size(), relayed.size());
+  for (std::size_t index = 0; index < relayed.size(); index++) {
+    EXPECT_EQ(membership.track(relayed[index]), relayed_refs[index]) << "refs match the entries";
   }
   std::vector<PublicKey> expected = keys;
   expected.push_back(self);
